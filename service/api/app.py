@@ -1,0 +1,41 @@
+"""The FastAPI application: routes under /api/v1, ops endpoints at the root."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+
+from ..runtime import Runtime
+from . import errors
+from .middleware import BodyLimitAndMetrics
+from .routes import admin, audit, cases, meta
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(runtime: Runtime) -> FastAPI:
+    app = FastAPI(
+        title="ipcase",
+        version="0.1.0",
+        description="知识产权行政保护案件办理 — IP enforcement cases for a city bureau and its districts.",
+    )
+    app.state.runtime = runtime
+    app.state.actor_cache = {}
+    errors.install(app)
+    for module in (cases, admin, audit, meta):
+        app.include_router(module.router, prefix=API_PREFIX)
+
+    @app.get("/healthz", tags=["ops"])
+    def healthz() -> JSONResponse:
+        with runtime.db.read() as session:
+            session.execute(text("SELECT 1"))
+        return JSONResponse({"status": "ok"})
+
+    @app.get("/metrics", tags=["ops"])
+    def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    app.add_middleware(BodyLimitAndMetrics, max_body_bytes=runtime.settings.max_body_bytes)
+    return app

@@ -1,0 +1,70 @@
+"""The error envelope of SPEC §6: `{"error": {"code", "message", ...}}` for every refusal."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from state_machines.errors import DomainError
+
+log = logging.getLogger("ipcase.api")
+
+STATUS = {
+    "unauthorized": 401,
+    "forbidden": 403,
+    "not_found": 404,
+    "method_not_allowed": 405,
+    "invalid_transition": 409,
+    "version_conflict": 409,
+    "guard_failed": 409,
+    "payload_too_large": 413,
+    "validation_error": 422,
+    "too_many_requests": 429,
+}
+
+
+class Unauthorized(DomainError):
+    code = "unauthorized"
+
+
+class TooManyRequests(DomainError):
+    code = "too_many_requests"
+
+
+def error_response(code: str, message: str, status: int | None = None, **extra: object) -> JSONResponse:
+    headers = {"WWW-Authenticate": "Bearer"} if code == "unauthorized" else None
+    return JSONResponse({"error": {"code": code, "message": message, **extra}},
+                        status_code=status or STATUS.get(code, 400), headers=headers)
+
+
+def _where(loc: tuple) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or "body"
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def _domain(_: Request, exc: DomainError) -> JSONResponse:
+        return error_response(exc.code, exc.message, **exc.extra)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = exc.errors()
+        message = "; ".join(f"{_where(tuple(e.get('loc', ())))}: {e.get('msg')}" for e in errors[:10])
+        return error_response("validation_error", message or "invalid request",
+                              fields=sorted({_where(tuple(e.get("loc", ()))) for e in errors}))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+                413: "payload_too_large"}.get(exc.status_code, "validation_error")
+        return error_response(code, str(exc.detail), exc.status_code if exc.status_code < 500 else 400)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return error_response("internal_error", "an unexpected error occurred; it has been logged", 500)

@@ -1,0 +1,82 @@
+"""ASGI middleware: the request-size limit (413) and Prometheus request metrics.
+
+Plain ASGI rather than `BaseHTTPMiddleware`, which costs a task and a copy per request.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+from prometheus_client import Counter, Histogram
+
+REQUESTS = Counter("ipcase_http_requests_total", "HTTP requests", ["method", "route", "status"])
+LATENCY = Histogram(
+    "ipcase_http_request_seconds", "HTTP request latency", ["method", "route"],
+    buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+)
+EVENTS_FIRED = Counter("ipcase_case_events_total", "Case events fired", ["event"])
+
+
+def _too_large(limit: int) -> list[dict]:
+    body = json.dumps({"error": {"code": "payload_too_large",
+                                 "message": f"request bodies are limited to {limit} bytes"}}).encode()
+    return [
+        {"type": "http.response.start", "status": 413,
+         "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]},
+        {"type": "http.response.body", "body": body},
+    ]
+
+
+class BodyLimitAndMetrics:
+    def __init__(self, app, max_body_bytes: int) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status_holder = {"status": 500}
+        limit = self.max_body_bytes
+        declared = dict(scope.get("headers", [])).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            for message in _too_large(limit):
+                await send(message)
+            self._observe(scope, 413, started)
+            return
+        received = 0
+
+        async def limited_receive():
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise _BodyTooLarge
+            return message
+
+        async def tracking_send(message) -> None:
+            if message["type"] == "http.response.start":
+                status_holder["status"] = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, tracking_send)
+        except _BodyTooLarge:
+            for message in _too_large(limit):
+                await send(message)
+            status_holder["status"] = 413
+        self._observe(scope, status_holder["status"], started)
+
+    @staticmethod
+    def _observe(scope, status: int, started: float) -> None:
+        route = scope.get("route")
+        template = getattr(route, "path", None) or "unmatched"
+        REQUESTS.labels(scope["method"], template, str(status)).inc()
+        LATENCY.labels(scope["method"], template).observe(time.perf_counter() - started)
+
+
+class _BodyTooLarge(Exception):
+    pass

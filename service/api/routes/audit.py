@@ -1,0 +1,55 @@
+"""The audit trail and its integrity check (SPEC §8): auditor, city and admin."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from sqlalchemy import select
+
+from state_machines.vocabulary import Role
+
+from ... import audit
+from ...cases import decode_cursor, encode_cursor, event_json
+from ...models import Event
+from ..deps import CurrentActor, ReadSession, require
+
+router = APIRouter(tags=["audit"])
+AUDIT_ROLES = (Role.auditor, Role.city, Role.admin)
+
+
+@router.get("/audit/events")
+def audit_events(
+    actor: CurrentActor,
+    session: ReadSession,
+    case_id: Annotated[str | None, Query(max_length=36)] = None,
+    actor_id: Annotated[str | None, Query(alias="actor", max_length=36)] = None,
+    from_: Annotated[datetime | None, Query(alias="from")] = None,
+    to: datetime | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    cursor: Annotated[str | None, Query(max_length=100)] = None,
+) -> dict:
+    require(actor, *AUDIT_ROLES)
+    query = select(Event)
+    if case_id:
+        query = query.where(Event.stream_id == case_id)
+    if actor_id:
+        query = query.where(Event.actor == actor_id)
+    if from_:
+        query = query.where(Event.at >= from_)
+    if to:
+        query = query.where(Event.at <= to)
+    if cursor:
+        query = query.where(Event.id > int(decode_cursor(cursor, 1)[0]))
+    rows = list(session.scalars(query.order_by(Event.id).limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    items = [{"id": e.id, "stream_type": e.stream_type, "stream_id": e.stream_id, **event_json(e)} for e in rows]
+    return {"items": items, "next_cursor": encode_cursor(rows[-1].id) if more and rows else None}
+
+
+@router.get("/audit/verify")
+def verify(actor: CurrentActor, session: ReadSession) -> dict:
+    require(actor, *AUDIT_ROLES)
+    return audit.verify(session).as_dict()

@@ -1,0 +1,6 @@
+"""`service.asgi:app` for running several uvicorn workers (each builds its own runtime)."""
+
+from .api.app import create_app
+from .runtime import Runtime
+
+app = create_app(Runtime.from_settings().start())

@@ -1,0 +1,131 @@
+"""The hash chain of the audit log (SPEC §8), defined once here.
+
+Canonical form of an event, hashed with SHA-256 (hex):
+
+    json.dumps({"stream_type", "stream_id", "seq", "event", "from_state", "to_state",
+                "actor", "at", "data", "reason", "prev_hash"},
+               sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+`at` is UTC with microseconds, `YYYY-MM-DDTHH:MM:SS.ffffffZ`; `data` holds only strings,
+integers, booleans, null, lists and objects (amounts are decimal strings), so it reads back
+from either database exactly as it was hashed. The first event of a stream has
+`prev_hash` = 64 zeros. A stream's own row stores its length (`version`) and head hash, so
+dropping the last event is detected as well as changing any.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .models import Case, Event
+
+GENESIS = "0" * 64
+
+
+def format_at(at: datetime) -> str:
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def canonical(fields: dict) -> bytes:
+    return json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def event_hash(*, stream_type: str, stream_id: str, seq: int, event: str, from_state: str | None,
+               to_state: str, actor: str, at: datetime, data: dict, reason: str | None,
+               prev_hash: str) -> str:
+    fields = {
+        "stream_type": stream_type, "stream_id": stream_id, "seq": seq, "event": event,
+        "from_state": from_state, "to_state": to_state, "actor": actor, "at": format_at(at),
+        "data": data, "reason": reason, "prev_hash": prev_hash,
+    }
+    return hashlib.sha256(canonical(fields)).hexdigest()
+
+
+def new_event(session: Session, *, stream_type: str, stream_id: str, seq: int, event: str,
+              from_state: str | None, to_state: str, actor: str, at: datetime, data: dict,
+              reason: str | None, prev_hash: str, idempotency_key: str | None = None) -> Event:
+    """Append one event to its stream; the caller stores `row.hash` as the stream's head."""
+    digest = event_hash(stream_type=stream_type, stream_id=stream_id, seq=seq, event=event,
+                        from_state=from_state, to_state=to_state, actor=actor, at=at, data=data,
+                        reason=reason, prev_hash=prev_hash)
+    row = Event(stream_type=stream_type, stream_id=stream_id, seq=seq, event=event,
+                from_state=from_state, to_state=to_state, actor=actor, at=at, data=data,
+                reason=reason, prev_hash=prev_hash, hash=digest, idempotency_key=idempotency_key)
+    session.add(row)
+    return row
+
+
+@dataclass
+class VerifyResult:
+    ok: bool
+    events_checked: int
+    first_bad: dict | None = None
+
+    def as_dict(self) -> dict:
+        out: dict = {"ok": self.ok, "events_checked": self.events_checked}
+        if self.first_bad is not None:
+            out["first_bad"] = self.first_bad
+        return out
+
+
+def _heads(session: Session) -> dict[str, tuple[str, int, str]]:
+    """stream_id -> (stream_type, length, head hash) for every stream with a head row."""
+    return {cid: ("case", version, head) for cid, version, head in
+            session.execute(select(Case.id, Case.version, Case.head_hash))}
+
+
+def verify(session: Session) -> VerifyResult:
+    """Recompute every chain in one ordered pass and name the first bad event."""
+    heads = _heads(session)
+    checked = 0
+    current: str | None = None
+    expected_seq, prev = 1, GENESIS
+    seen: set[str] = set()
+
+    def bad(stream_id: str, seq: int | None, problem: str, event_id: int | None = None) -> VerifyResult:
+        return VerifyResult(False, checked, {"stream_id": stream_id, "seq": seq, "event_id": event_id,
+                                             "problem": problem})
+
+    def close_stream(stream_id: str, length: int, last_hash: str) -> VerifyResult | None:
+        head = heads.get(stream_id)
+        if head is None:
+            return bad(stream_id, None, "events of a stream that has no head row")
+        if head[1] != length or head[2] != last_hash:
+            return bad(stream_id, length + 1 if head[1] > length else head[1],
+                       f"stream head says {head[1]} events ending {head[2][:12]}…, chain has {length}")
+        return None
+
+    rows = session.execute(
+        select(Event.id, Event.stream_type, Event.stream_id, Event.seq, Event.event, Event.from_state,
+               Event.to_state, Event.actor, Event.at, Event.data, Event.reason, Event.prev_hash,
+               Event.hash).order_by(Event.stream_id, Event.seq).execution_options(yield_per=5000)
+    )
+    for row in rows:
+        if row.stream_id != current:
+            if current is not None and (problem := close_stream(current, expected_seq - 1, prev)):
+                return problem
+            current, expected_seq, prev = row.stream_id, 1, GENESIS
+            seen.add(current)
+        checked += 1
+        if row.seq != expected_seq:
+            return bad(row.stream_id, expected_seq, f"event {expected_seq} is missing", row.id)
+        if row.prev_hash != prev:
+            return bad(row.stream_id, row.seq, "prev_hash does not match the previous event", row.id)
+        digest = event_hash(stream_type=row.stream_type, stream_id=row.stream_id, seq=row.seq,
+                            event=row.event, from_state=row.from_state, to_state=row.to_state,
+                            actor=row.actor, at=row.at, data=row.data, reason=row.reason,
+                            prev_hash=row.prev_hash)
+        if digest != row.hash:
+            return bad(row.stream_id, row.seq, "hash does not match the event's content", row.id)
+        prev, expected_seq = row.hash, expected_seq + 1
+    if current is not None and (problem := close_stream(current, expected_seq - 1, prev)):
+        return problem
+    for stream_id in heads.keys() - seen:
+        return bad(stream_id, 1, "stream has a head row but no events")
+    return VerifyResult(True, checked)

@@ -1,0 +1,293 @@
+"""Case commands and queries: one transaction each, the rules from `state_machines`.
+
+`fire_event` is the heart of the service: lock the case, check the request in SPEC §3's
+refusal order, run the machine, append the hash-chained event and bump the version, all in
+one transaction, so concurrent requests are serialised and none is lost or applied twice.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from state_machines.case_machine import CaseSnapshot, Rules, check_request, decide, initial_facts
+from state_machines.errors import Forbidden, InvalidData, NotFound, VersionConflict
+from state_machines.principals import DISTRICT_ROLES, OVERSIGHT_ROLES, Actor
+from state_machines.types import CHINA_TZ
+from state_machines.vocabulary import CITY_DIVISION, STATES, Track, track_of
+
+from . import audit
+from .models import Case, CaseNumberCounter, CaseParty, Event, IdempotencyKey, Party
+from .schemas import CaseCreate, PartyIn
+from .serialize import case_json, load_parties, next_bureau_due, snapshot, to_cents
+
+IDEMPOTENCY_TTL = timedelta(hours=24)
+
+
+def visible_case(session: Session, actor: Actor, case_id: str, *, lock: bool = False) -> Case:
+    """The case if this actor may see it; 404 otherwise, never revealing that it exists."""
+    if actor.role not in DISTRICT_ROLES | OVERSIGHT_ROLES:
+        raise NotFound("no such case")
+    query = select(Case).where(Case.id == case_id)
+    if lock:
+        query = query.with_for_update()
+    row = session.scalar(query)
+    if row is None or not actor.sees_district(row.district):
+        raise NotFound("no such case")
+    return row
+
+
+def _next_number(session: Session, district: str, year: int, prefix: str) -> tuple[int, str]:
+    dialect_insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    stmt = (
+        dialect_insert(CaseNumberCounter)
+        .values(district=district, year=year, last=1)
+        .on_conflict_do_update(index_elements=["district", "year"], set_={"last": CaseNumberCounter.last + 1})
+        .returning(CaseNumberCounter.last)
+    )
+    seq = session.execute(stmt).scalar_one()
+    return seq, f"{prefix}〔{year}〕{seq:04d}号"
+
+
+def _registry_party(session: Session, given: PartyIn, now: datetime) -> Party:
+    """Find the party by credit code or ID number (never by name), or register it."""
+    if given.credit_code:
+        found = session.scalar(select(Party).where(Party.credit_code == given.credit_code))
+    elif given.id_number:
+        found = session.scalar(select(Party).where(Party.id_number == given.id_number))
+    else:
+        found = None
+    if found is not None:
+        return found
+    party = Party(id=str(uuid.uuid4()), type=given.type, name=given.name, credit_code=given.credit_code,
+                  id_number=given.id_number, created_at=now)
+    session.add(party)
+    session.flush()
+    return party
+
+
+def create_case(session: Session, actor: Actor, body: CaseCreate, rules: Rules,
+                prefixes: dict[str, tuple[str, str]], now: datetime | None = None) -> dict:
+    now = now or datetime.now(UTC)
+    if actor.role not in DISTRICT_ROLES:
+        raise Forbidden(f"role {actor.role} may not register cases")
+    if body.district not in prefixes:
+        raise InvalidData(f"unknown district {body.district}", fields=["district"])
+    if body.district != actor.district:
+        raise Forbidden("cases are registered in your own district only")
+    track = track_of(body.kind)
+    if track is Track.ruling and body.district not in rules.ruling_districts:
+        raise InvalidData(
+            f"district {body.district} does not hold patent-dispute rulings; they belong to the city "
+            f"({CITY_DIVISION}) unless delegated (IPCASE_RULING_DISTRICTS)", fields=["kind", "district"])
+    received_at = body.received_at or now
+    if received_at > now + timedelta(minutes=5):
+        raise InvalidData("received_at may not be in the future", fields=["received_at"])
+    year = received_at.astimezone(CHINA_TZ).year
+    seq, number = _next_number(session, body.district, year, prefixes[body.district][1])
+    amounts = body.amounts.model_dump(exclude_none=True) if body.amounts else {}
+    row = Case(
+        id=str(uuid.uuid4()), number=number, district=body.district, year=year, seq=seq, kind=body.kind,
+        track=str(track), state="received", version=1, head_hash="", source=body.source, title=body.title,
+        description=body.description, sector=body.sector, venue=body.venue, tags=body.tags,
+        marks_count=body.marks_count, assigned_officer=actor.id if actor.role == "officer" else None,
+        received_at=received_at, violation_ended_on=body.violation_ended_on, created_at=now, updated_at=now,
+        **{name: to_cents(value) for name, value in amounts.items()},
+    )
+    party_data, links = {}, []
+    for role in ("respondent", "complainant"):
+        given: PartyIn | None = getattr(body.parties, role)
+        if given is None:
+            continue
+        party = _registry_party(session, given, now)
+        links.append(CaseParty(case_id=row.id, role=role, party_id=party.id, name=given.name, foreign=given.foreign))
+        party_data[role] = {"party_id": party.id, "name": given.name, "type": party.type,
+                            "credit_code": party.credit_code, "foreign": given.foreign}
+    row.facts = initial_facts(CaseSnapshot(track, body.kind, "received", body.district, received_at), rules)
+    row.next_bureau_due = next_bureau_due(row.facts)
+    data = body.model_dump(mode="json", exclude_none=True, exclude={"parties"})
+    data["parties"] = party_data
+    data["received_at"] = received_at.isoformat()
+    event = audit.new_event(session, stream_type="case", stream_id=row.id, seq=1, event="create", from_state=None,
+                            to_state="received", actor=actor.id, at=now, data=data, reason=None,
+                            prev_hash=audit.GENESIS)
+    row.head_hash = event.hash
+    session.add(row)
+    session.add_all(links)
+    session.flush()
+    return case_json(session, row, actor, rules, now)
+
+
+def parse_if_match(value: str | None) -> int | None:
+    if value is None:
+        return None
+    text = value.strip()
+    if text.startswith("W/"):
+        text = text[2:]
+    text = text.strip('"')
+    if not text.isdigit() or len(text) > 9:
+        raise InvalidData('If-Match must be a case version such as 3 or "3"', fields=["If-Match"])
+    return int(text)
+
+
+def _request_hash(event: object, data: object, reason: object) -> str:
+    return hashlib.sha256(audit.canonical({"event": event, "data": data, "reason": reason})).hexdigest()
+
+
+def fire_event(session: Session, actor: Actor, case_id: str, raw_body: bytes, rules: Rules, *,
+               if_match: str | None = None, idempotency_key: str | None = None,
+               now: datetime | None = None) -> dict:
+    """Fire one event on one case; returns the case as it is after the event."""
+    now = now or datetime.now(UTC)
+    row = visible_case(session, actor, case_id, lock=True)
+    try:
+        body = json.loads(raw_body or b"null")
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidData("the body is not valid JSON", fields=["body"]) from None
+    if not isinstance(body, dict):
+        raise InvalidData("the body must be an object {event, data?, reason?}", fields=["body"])
+    extra = sorted(set(body) - {"event", "data", "reason"})
+    if extra:
+        raise InvalidData(f"unknown field(s): {', '.join(extra)}", fields=extra)
+    event, data, reason = body.get("event"), body.get("data", {}), body.get("reason")
+    expected_version = parse_if_match(if_match)
+    if idempotency_key is not None and not 1 <= len(idempotency_key) <= 200:
+        raise InvalidData("Idempotency-Key must be 1 to 200 characters", fields=["Idempotency-Key"])
+    request_hash = _request_hash(event, data, reason)
+    if idempotency_key:
+        stored = session.get(IdempotencyKey, (actor.id, case_id, idempotency_key))
+        if stored is not None and stored.created_at > now - IDEMPOTENCY_TTL:
+            if stored.request_hash != request_hash:
+                raise InvalidData("this Idempotency-Key was used with another request body",
+                                  fields=["Idempotency-Key"])
+            return stored.response
+        if stored is not None:
+            session.delete(stored)
+            session.flush()
+    check_request(actor, event, data, reason)
+    if expected_version is not None and expected_version != row.version:
+        raise VersionConflict(f"the case is at version {row.version}, not {expected_version}",
+                              current_version=row.version)
+    parties = load_parties(session, row.id)
+    snap = snapshot(row, *(parties.get("respondent") or (None, None)))
+    step = decide(snap, actor, event, data, reason, rules, now)
+    _apply(row, step, now)
+    new_version = row.version + 1
+    appended = audit.new_event(
+        session, stream_type="case", stream_id=row.id, seq=new_version, event=event, from_state=step.from_state,
+        to_state=step.to_state, actor=actor.id, at=now, data=step.data, reason=reason, prev_hash=row.head_hash,
+        idempotency_key=idempotency_key,
+    )
+    row.version, row.head_hash = new_version, appended.hash
+    session.flush()
+    response = case_json(session, row, actor, rules, now)
+    if idempotency_key:
+        session.add(IdempotencyKey(principal_id=actor.id, stream_id=case_id, key=idempotency_key,
+                                   request_hash=request_hash, response=response, created_at=now))
+    return response
+
+
+def _apply(row: Case, step, now: datetime) -> None:
+    row.state = step.to_state
+    row.facts = step.facts
+    for name, value in step.amounts.items():
+        setattr(row, name, to_cents(value))
+    if "marks_count" in step.facts:
+        row.marks_count = step.facts["marks_count"]
+    if step.outcome:
+        row.outcome = step.outcome
+    if step.event == "decide":
+        row.decided_at = now
+    elif step.event == "court_overturned":
+        row.decided_at = None
+    row.next_bureau_due = next_bureau_due(step.facts)
+    row.updated_at = now
+
+
+def get_case(session: Session, actor: Actor, case_id: str, rules: Rules, now: datetime | None = None) -> dict:
+    row = visible_case(session, actor, case_id)
+    return case_json(session, row, actor, rules, now or datetime.now(UTC))
+
+
+def encode_cursor(*parts: object) -> str:
+    return base64.urlsafe_b64encode(json.dumps(parts).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, arity: int) -> list:
+    try:
+        parts = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        if not isinstance(parts, list) or len(parts) != arity:
+            raise ValueError
+        return parts
+    except (ValueError, TypeError, UnicodeDecodeError):
+        raise InvalidData("bad cursor", fields=["cursor"]) from None
+
+
+def list_cases(session: Session, actor: Actor, rules: Rules, *, district: str | None = None,
+               state: str | None = None, kind: str | None = None, overdue: bool | None = None,
+               due_before: datetime | None = None, limit: int = 50, cursor: str | None = None,
+               now: datetime | None = None) -> dict:
+    now = now or datetime.now(UTC)
+    if actor.role not in DISTRICT_ROLES | OVERSIGHT_ROLES:
+        raise Forbidden(f"role {actor.role} does not read cases")
+    if actor.role in DISTRICT_ROLES:
+        if district not in (None, actor.district):
+            raise Forbidden("you read your own district's cases only")
+        district = actor.district
+    if state is not None and state not in STATES:
+        raise InvalidData(f"unknown state {state}", fields=["state"])
+    query = select(Case)
+    if district:
+        query = query.where(Case.district == district)
+    if state:
+        query = query.where(Case.state == state)
+    if kind:
+        query = query.where(Case.kind == kind)
+    today = now.astimezone(CHINA_TZ).date()
+    if overdue is True:
+        query = query.where(Case.next_bureau_due < today)
+    elif overdue is False:
+        query = query.where((Case.next_bureau_due.is_(None)) | (Case.next_bureau_due >= today))
+    if due_before is not None:
+        query = query.where(Case.next_bureau_due <= due_before)
+    if cursor:
+        created, last_id = decode_cursor(cursor, 2)
+        try:
+            created_at = datetime.fromisoformat(created)
+        except (TypeError, ValueError):
+            raise InvalidData("bad cursor", fields=["cursor"]) from None
+        query = query.where((Case.created_at > created_at) | ((Case.created_at == created_at) & (Case.id > last_id)))
+    rows = list(session.scalars(query.order_by(Case.created_at, Case.id).limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    items = [case_json(session, r, actor, rules, now) for r in rows]
+    next_cursor = encode_cursor(rows[-1].created_at.isoformat(), rows[-1].id) if more and rows else None
+    return {"items": items, "next_cursor": next_cursor}
+
+
+def event_json(e: Event) -> dict:
+    return {
+        "seq": e.seq, "event": e.event, "from_state": e.from_state, "to_state": e.to_state, "actor": e.actor,
+        "at": e.at.astimezone(CHINA_TZ).isoformat(), "data": e.data, "reason": e.reason,
+        "prev_hash": e.prev_hash, "hash": e.hash,
+    }
+
+
+def history(session: Session, actor: Actor, case_id: str, *, limit: int = 1000, cursor: str | None = None) -> dict:
+    visible_case(session, actor, case_id)
+    after = int(decode_cursor(cursor, 1)[0]) if cursor else 0
+    rows = list(session.scalars(
+        select(Event).where(Event.stream_id == case_id, Event.seq > after).order_by(Event.seq).limit(limit + 1)
+    ))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return {"items": [event_json(e) for e in rows],
+            "next_cursor": encode_cursor(rows[-1].seq) if more and rows else None}

@@ -1,0 +1,86 @@
+"""The `ipcase` command (SPEC §7)."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import typer
+
+from state_machines.vocabulary import Role
+
+app = typer.Typer(help="ipcase: IP enforcement case workflow.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+principals_app = typer.Typer(help="Users and partner accounts.", no_args_is_help=True)
+audit_app = typer.Typer(help="The audit trail.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(principals_app, name="principals")
+app.add_typer(audit_app, name="audit")
+
+
+def _runtime():
+    from .runtime import Runtime
+
+    return Runtime.from_settings().start()
+
+
+@app.command()
+def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
+    """Run the API (embedded default: SQLite file, no other server needed)."""
+    import uvicorn
+
+    runtime = _runtime()
+    if runtime.printed_admin_token:
+        typer.echo(f"Created the first admin. Its token, shown this once:\n\n    {runtime.printed_admin_token}\n")
+    if workers > 1:
+        uvicorn.run("service.asgi:app", host=host, port=port, workers=workers, log_level="warning")
+        return
+    from .api.app import create_app
+
+    uvicorn.run(create_app(runtime), host=host, port=port, log_level="info")
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply the Alembic migrations and load the default data set."""
+    _runtime()
+    typer.echo("database is at the latest schema")
+
+
+@principals_app.command("create")
+def principals_create(
+    role: Role = typer.Option(..., help="officer, supervisor, city, auditor, partner or admin"),
+    name: str = typer.Option(..., help="display name"),
+    district: str | None = typer.Option(None, help="division code, for officer and supervisor"),
+    agency: str | None = typer.Option(None, help="agency code, for partner"),
+) -> None:
+    """Create a principal and print its token once."""
+    from state_machines.errors import DomainError
+
+    from .principals import create_principal
+
+    runtime = _runtime()
+    try:
+        with runtime.db.write() as session:
+            principal, token = create_principal(session, name=name, role=role, district=district, agency=agency)
+    except DomainError as exc:
+        typer.echo(f"error: {exc.message}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(json.dumps({"id": principal.id, "token": token}))
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Recompute every hash chain; exit 1 and name the first bad event if one is found."""
+    from . import audit
+
+    runtime = _runtime()
+    with runtime.db.read() as session:
+        result = audit.verify(session)
+    typer.echo(json.dumps(result.as_dict(), ensure_ascii=False))
+    if not result.ok:
+        sys.exit(1)
+
+
+def main() -> None:
+    app()

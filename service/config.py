@@ -1,0 +1,34 @@
+"""One settings object, read from the environment (prefix `IPCASE_`)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from functools import lru_cache
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="IPCASE_", extra="ignore")
+
+    database_url: str = "sqlite:///./ipcase.db"
+    bootstrap_admin_token: str | None = None
+    smtp_url: str | None = None
+    ruling_districts: str = ""
+    """Comma-separated districts delegated to hold patent rulings; the city (150600) always does."""
+    max_body_bytes: int = 262_144
+    due_soon_workdays: int = 3
+    hearing_threshold_individual: Decimal = Decimal("10000")
+    hearing_threshold_organisation: Decimal = Decimal("100000")
+    major_case_threshold: Decimal = Decimal("1000000")
+    db_pool_size: int = 10
+    auth_failures_per_minute: int = 30
+
+    def ruling_district_set(self) -> frozenset[str]:
+        extra = {d.strip() for d in self.ruling_districts.split(",") if d.strip()}
+        return frozenset(extra | {"150600"})
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,38 @@
+"""What one running ipcase process holds: settings, the database, and the rules read from it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from state_machines.case_machine import Rules
+
+from . import migrate
+from .config import Settings, get_settings
+from .db import Database, make_engine
+from .principals import ensure_admin
+from .reference import district_prefixes, ensure_reference_data, load_rules
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    db: Database
+    rules: Rules = field(default_factory=Rules)
+    prefixes: dict[str, tuple[str, str]] = field(default_factory=dict)
+    printed_admin_token: str | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None) -> Runtime:
+        settings = settings or get_settings()
+        return cls(settings=settings, db=Database(make_engine(settings.database_url, settings.db_pool_size)))
+
+    def start(self) -> Runtime:
+        """Migrate, load the default data set, create the first admin, read the rules."""
+        migrate.upgrade(self.db.engine)
+        with self.db.write() as session:
+            ensure_reference_data(session)
+            self.printed_admin_token = ensure_admin(session, self.settings.bootstrap_admin_token)
+        with self.db.read() as session:
+            self.rules = load_rules(session, self.settings)
+            self.prefixes = district_prefixes(session)
+        return self

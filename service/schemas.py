@@ -1,0 +1,93 @@
+"""Request shapes of SPEC §6 (pydantic); unknown fields are refused, text lengths are capped."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from state_machines.identifiers import credit_code_problem, id_number_problem
+from state_machines.types import Amount, Code, ShortText, Text, Timestamp
+from state_machines.vocabulary import KINDS, SECTORS, SOURCES, VENUES, Role
+
+Kind = Literal[tuple(KINDS)]  # type: ignore[valid-type]
+Source = Literal[tuple(SOURCES)]  # type: ignore[valid-type]
+Sector = Literal[tuple(SECTORS)]  # type: ignore[valid-type]
+Venue = Literal[tuple(VENUES)]  # type: ignore[valid-type]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class PartyIn(Strict):
+    name: ShortText
+    type: Literal["organisation", "individual"] | None = None
+    credit_code: str | None = Field(default=None, max_length=18)
+    id_number: str | None = Field(default=None, max_length=32)
+    foreign: bool = False
+
+    @model_validator(mode="after")
+    def _identifiers(self) -> PartyIn:
+        if self.credit_code is not None:
+            self.credit_code = self.credit_code.strip().upper()
+            if problem := credit_code_problem(self.credit_code):
+                raise ValueError(f"credit_code: {problem}")
+        if self.id_number is not None:
+            self.id_number = self.id_number.strip().upper()
+            if not self.foreign and (problem := id_number_problem(self.id_number)):
+                raise ValueError(f"id_number: {problem}")
+            if self.foreign and not (5 <= len(self.id_number) and self.id_number.isalnum()):
+                raise ValueError("id_number: a foreign document number has 5 to 32 letters or digits")
+        if self.type is None:
+            self.type = "organisation" if self.credit_code else "individual"
+        if self.type == "individual" and self.credit_code:
+            raise ValueError("an individual has no unified social credit code")
+        if self.type == "organisation" and self.id_number:
+            raise ValueError("an organisation is identified by its credit code, not an ID number")
+        return self
+
+
+class PartiesIn(Strict):
+    respondent: PartyIn
+    complainant: PartyIn | None = None
+
+
+class AmountsIn(Strict):
+    case_value: Amount | None = None
+    illegal_turnover: Amount | None = None
+    illegal_gains: Amount | None = None
+    direct_loss: Amount | None = None
+    unsold_stock_value: Amount | None = None
+
+
+class CaseCreate(Strict):
+    kind: Kind
+    district: Code
+    source: Source
+    title: ShortText
+    description: Text
+    parties: PartiesIn
+    sector: Sector | None = None
+    venue: Venue | None = None
+    tags: list[ShortText] = Field(default_factory=list, max_length=20)
+    amounts: AmountsIn | None = None
+    marks_count: int | None = Field(default=None, ge=0, le=100_000)
+    received_at: Timestamp | None = None
+    violation_ended_on: date | None = None
+
+
+class PrincipalCreate(Strict):
+    name: ShortText
+    role: Role
+    district: Code | None = None
+    agency: Code | None = None
+
+
+class EventIn(Strict):
+    """Documents `POST /cases/{id}/events`; the body is parsed by the service, in SPEC §3's order."""
+
+    event: str
+    data: dict = Field(default_factory=dict)
+    reason: str | None = None
