@@ -46,7 +46,7 @@ ROWS: tuple[AssistanceRow, ...] = (
 EVENTS = tuple(r.event for r in ROWS)
 
 MACHINE = Machine(model=None, states=list(STATE_LABELS), initial="requested",
-                  auto_transitions=False, name="assistance")
+                  auto_transitions=False, ignore_invalid_triggers=True, name="assistance")
 for _row in ROWS:
     MACHINE.add_transition(_row.event, list(_row.sources), _row.dest)
 
