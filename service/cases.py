@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from state_machines.case_machine import CaseSnapshot, Rules, check_request, decide, initial_facts
 from state_machines.errors import Forbidden, InvalidData, NotFound, VersionConflict
 from state_machines.principals import DISTRICT_ROLES, OVERSIGHT_ROLES, Actor
-from state_machines.types import CHINA_TZ
+from state_machines.types import CHINA_TZ, encodable
 from state_machines.vocabulary import CITY_DIVISION, STATES, Track, track_of
 
 from . import audit
@@ -149,7 +149,7 @@ def fire_event(session: Session, actor: Actor, case_id: str, raw_body: bytes, ru
     now = now or datetime.now(UTC)
     row = visible_case(session, actor, case_id, lock=True)
     try:
-        body = json.loads(raw_body or b"null")
+        body = encodable(json.loads((raw_body or b"null").decode("utf-8")))
     except (ValueError, UnicodeDecodeError):
         raise InvalidData("the body is not valid JSON", fields=["body"]) from None
     if not isinstance(body, dict):

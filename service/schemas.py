@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from state_machines.identifiers import credit_code_problem, id_number_problem
-from state_machines.types import Amount, Code, ShortText, Text, Timestamp
+from state_machines.types import Amount, Code, ShortText, Text, Timestamp, encodable
 from state_machines.vocabulary import KINDS, SECTORS, SOURCES, VENUES, Role
 
 Kind = Literal[tuple(KINDS)]  # type: ignore[valid-type]
@@ -19,6 +19,11 @@ Venue = Literal[tuple(VENUES)]  # type: ignore[valid-type]
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _valid_unicode(cls, value: object) -> object:
+        return encodable(value)
 
 
 class PartyIn(Strict):

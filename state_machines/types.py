@@ -19,6 +19,25 @@ def _no_bool(value: object) -> object:
     return value
 
 
+def encodable(value: object) -> object:
+    """Refuse text no database stores faithfully: lone surrogates ("\\ud800") and NUL characters."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ValueError("text may not contain NUL characters")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError("text contains characters that are not valid Unicode (lone surrogates)") from None
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            encodable(key)
+            encodable(item)
+    elif isinstance(value, list):
+        for item in value:
+            encodable(item)
+    return value
+
+
 Amount = Annotated[
     Decimal,
     BeforeValidator(_no_bool),

@@ -78,5 +78,5 @@ class BodyLimitAndMetrics:
         LATENCY.labels(scope["method"], template).observe(time.perf_counter() - started)
 
 
-class _BodyTooLarge(Exception):
-    pass
+class _BodyTooLarge(BaseException):  # noqa: N818
+    """BaseException so that FastAPI's body parser, which turns `Exception` into 400, lets it through."""
