@@ -37,5 +37,6 @@ def create_app(runtime: Runtime) -> FastAPI:
     def metrics() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
-    app.add_middleware(BodyLimitAndMetrics, max_body_bytes=runtime.settings.max_body_bytes)
+    app.add_middleware(BodyLimitAndMetrics, max_body_bytes=runtime.settings.max_body_bytes,
+                       api_prefix=API_PREFIX)
     return app

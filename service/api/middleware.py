@@ -29,9 +29,10 @@ def _too_large(limit: int) -> list[dict]:
 
 
 class BodyLimitAndMetrics:
-    def __init__(self, app, max_body_bytes: int) -> None:
+    def __init__(self, app, max_body_bytes: int, api_prefix: str) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.api_prefix = api_prefix
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
@@ -70,10 +71,12 @@ class BodyLimitAndMetrics:
             status_holder["status"] = 413
         self._observe(scope, status_holder["status"], started)
 
-    @staticmethod
-    def _observe(scope, status: int, started: float) -> None:
-        route = scope.get("route")
-        template = getattr(route, "path", None) or "unmatched"
+    def _observe(self, scope, status: int, started: float) -> None:
+        # The route's template (never the raw path, which would make one series per case id);
+        # routes of an included router carry their path without the router's prefix.
+        template = getattr(scope.get("route"), "path", None) or "unmatched"
+        if scope["path"].startswith(self.api_prefix) and not template.startswith(self.api_prefix):
+            template = self.api_prefix + template
         REQUESTS.labels(scope["method"], template, str(status)).inc()
         LATENCY.labels(scope["method"], template).observe(time.perf_counter() - started)
 

@@ -1,0 +1,118 @@
+"""The `ipcase` command and the ops endpoints, run as a newcomer would."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import text
+
+from service.runtime import Runtime
+from tests.conftest import _free_port
+from tests.helpers import Api, bearer, penalty_case
+
+IPCASE = [sys.executable, "-m", "service.cli"]
+
+
+def _run(args: list[str], database_url: str, **env: str) -> subprocess.CompletedProcess:
+    environment = {**os.environ, "IPCASE_DATABASE_URL": database_url, **env}
+    environment.pop("IPCASE_BOOTSTRAP_ADMIN_TOKEN", None)
+    return subprocess.run(IPCASE + args, env=environment, capture_output=True, text=True, timeout=120)
+
+
+def test_db_upgrade_principals_create_and_audit_verify(database_url: str, runtime: Runtime) -> None:
+    assert _run(["db", "upgrade"], database_url).returncode == 0
+    created = _run(["principals", "create", "--role", "officer", "--name", "张三", "--district", "150602"],
+                   database_url)
+    assert created.returncode == 0, created.stderr
+    token = json.loads(created.stdout)["token"]
+    assert token.startswith("ipc_")
+    bad = _run(["principals", "create", "--role", "officer", "--name", "x"], database_url)
+    assert bad.returncode == 2 and "district" in bad.stderr
+    verified = _run(["audit", "verify"], database_url)
+    assert verified.returncode == 0 and json.loads(verified.stdout)["ok"] is True
+
+
+def test_audit_verify_exits_1_on_a_broken_chain(api: Api, database_url: str, runtime: Runtime) -> None:
+    officer = api.principal("officer", "150602")
+    case = api.create(officer, penalty_case())
+    with runtime.db.engine.begin() as conn:  # a stream head that disagrees with its events
+        conn.execute(text("UPDATE cases SET version = 5 WHERE id = :id"), {"id": case["id"]})
+    result = _run(["audit", "verify"], database_url)
+    assert result.returncode == 1
+    assert json.loads(result.stdout)["first_bad"]["stream_id"] == case["id"]
+
+
+def test_serve_on_an_empty_database_prints_an_admin_token_that_works(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    port = _free_port()
+    env = {**os.environ, "IPCASE_DATABASE_URL": url}
+    env.pop("IPCASE_BOOTSTRAP_ADMIN_TOKEN", None)
+    proc = subprocess.Popen(IPCASE + ["serve", "--port", str(port)], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    try:
+        line, token = "", None
+        deadline = time.monotonic() + 60
+        while token is None and time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            if match := re.search(r"(ipc_[A-Za-z0-9_-]+)", line):
+                token = match.group(1)
+        assert token, "no admin token printed"
+        base = f"http://127.0.0.1:{port}"
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{base}/healthz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        r = httpx.post(f"{base}/api/v1/principals", json={"name": "o", "role": "officer", "district": "150602"},
+                       headers=bearer(token))
+        assert r.status_code == 201
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def test_metrics_count_requests_and_events(api: Api) -> None:
+    officer = api.principal("officer", "150602")
+    case = api.create(officer, penalty_case())
+    api.ok(officer, case["id"], "add_note", {"text": "x"})
+    body = api.client.get("/metrics").text
+    assert re.search(r'ipcase_case_events_total\{event="add_note"\} [1-9]', body)
+    assert 'route="/api/v1/cases/{case_id}/events"' in body
+    assert "ipcase_http_request_seconds_bucket" in body
+    assert api.client.get("/healthz").json() == {"status": "ok"}
+
+
+@pytest.mark.parametrize("track", ["penalty", "ruling"])
+def test_state_machine_endpoint(api: Api, track: str) -> None:
+    officer = api.principal("officer", "150602")
+    machine = api.get(officer, "/state-machine", track=track).json()
+    events = {e["event"] for e in machine["events"]}
+    assert ("decide" in events) == (track == "penalty") and ("rule" in events) == (track == "ruling")
+    mermaid = api.get(officer, "/state-machine", track=track, format="mermaid")
+    assert mermaid.status_code == 200 and mermaid.text.startswith("stateDiagram-v2")
+    assert api.get(officer, "/state-machine", track="civil").status_code == 422
+
+
+def test_agencies_hide_channel_secrets(api: Api) -> None:
+    officer = api.principal("officer", "150602")
+    agencies = api.get(officer, "/agencies").json()["items"]
+    codes = {a["code"] for a in agencies}
+    assert {"police-150602", "court-150600", "bureau-150100", "customs-150600"} <= codes
+    patch = {"channel": {"type": "webhook", "url": "https://partner.example/hook", "secret": "s" * 32}}
+    assert api.client.patch("/api/v1/agencies/police-150602", json=patch, headers=bearer(officer)).status_code == 403
+    r = api.client.patch("/api/v1/agencies/police-150602", json=patch, headers=bearer(api.admin))
+    assert r.status_code == 200 and "secret" not in r.json()["channel"] and r.json()["channel"]["secret_set"]
+    listed = {a["code"]: a for a in api.get(officer, "/agencies").json()["items"]}
+    assert "s" * 32 not in json.dumps(listed)
+    bad = {"channel": {"type": "webhook", "url": "not a url", "secret": "short"}}
+    assert api.client.patch("/api/v1/agencies/police-150602", json=bad, headers=bearer(api.admin)).status_code == 422
+    assert api.client.patch("/api/v1/agencies/nope", json=patch, headers=bearer(api.admin)).status_code == 404
