@@ -188,7 +188,7 @@ def fire_event(session: Session, actor: Actor, case_id: str, raw_body: bytes, ru
     )
     row.version, row.head_hash = new_version, appended.hash
     session.flush()
-    response = case_json(session, row, actor, rules, now)
+    response = case_json(session, row, actor, rules, now, parties=parties)
     if idempotency_key:
         session.add(IdempotencyKey(principal_id=actor.id, stream_id=case_id, key=idempotency_key,
                                    request_hash=request_hash, response=response, created_at=now))

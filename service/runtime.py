@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from sqlalchemy.exc import IntegrityError
+
 from state_machines.case_machine import Rules
 
 from . import migrate
@@ -29,9 +31,15 @@ class Runtime:
     def start(self) -> Runtime:
         """Migrate, load the default data set, create the first admin, read the rules."""
         migrate.upgrade(self.db.engine)
-        with self.db.write() as session:
-            ensure_reference_data(session)
-            self.printed_admin_token = ensure_admin(session, self.settings.bootstrap_admin_token)
+        for attempt in range(3):  # several API workers may start on one database at once
+            try:
+                with self.db.write() as session:
+                    ensure_reference_data(session)
+                    self.printed_admin_token = ensure_admin(session, self.settings.bootstrap_admin_token)
+                break
+            except IntegrityError:
+                if attempt == 2:
+                    raise
         with self.db.read() as session:
             self.rules = load_rules(session, self.settings)
             self.prefixes = district_prefixes(session)

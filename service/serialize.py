@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, bindparam, case, func, select
 from sqlalchemy.orm import Session
 
 from state_machines import clocks as ck
@@ -97,23 +97,18 @@ def next_bureau_due(facts: dict) -> date | None:
     return min(dues) if dues else None
 
 
-def risk(session: Session, case_row: Case, party_id: str | None) -> dict:
-    """The respondent's record (SPEC §6 Risk): prior penalties, open cases elsewhere, repeats."""
-    empty = {"prior_penalties_5y": 0, "open_cases_elsewhere": 0, "on_dishonest_list": False,
-             "repeat_infringement": False, "prior_same_kind_2y": 0}
-    if party_id is None:
-        return empty
-    received = case_row.received_at
-    five_years_ago = received.replace(year=received.year - 5)
-    two_years_ago = received.replace(year=received.year - 2)
+def _risk_statement():
+    """Built once with bind parameters, so SQLAlchemy compiles it once (it runs on every case read)."""
+    received, case_id, district, kind = (bindparam("received"), bindparam("case_id"), bindparam("district"),
+                                         bindparam("kind"))
     penalised = and_(
-        Case.decided_at.is_not(None), Case.decided_at <= received, Case.decided_at >= five_years_ago,
-        (func.coalesce(Case.fine, 0) > 0) | (func.coalesce(Case.confiscation, 0) > 0), Case.id != case_row.id,
+        Case.decided_at.is_not(None), Case.decided_at <= received, Case.decided_at >= bindparam("five_years_ago"),
+        (func.coalesce(Case.fine, 0) > 0) | (func.coalesce(Case.confiscation, 0) > 0), Case.id != case_id,
     )
-    same_kind_2y = and_(penalised, Case.kind == case_row.kind, Case.decided_at >= two_years_ago)
+    same_kind_2y = and_(penalised, Case.kind == kind, Case.decided_at >= bindparam("two_years_ago"))
     tm_repeat = and_(penalised, Case.kind == "trademark_infringement")
-    open_elsewhere = and_(Case.state.not_in(FINAL_STATES), Case.district != case_row.district)
-    row = session.execute(
+    open_elsewhere = and_(Case.state.not_in(FINAL_STATES), Case.district != district)
+    return (
         select(
             func.sum(case((penalised, 1), else_=0)),
             func.sum(case((open_elsewhere, 1), else_=0)),
@@ -122,8 +117,31 @@ def risk(session: Session, case_row: Case, party_id: str | None) -> dict:
         )
         .select_from(CaseParty)
         .join(Case, Case.id == CaseParty.case_id)
-        .where(CaseParty.party_id == party_id, CaseParty.role == "respondent")
-    ).one()
+        .where(CaseParty.party_id == bindparam("party_id"), CaseParty.role == "respondent")
+    )
+
+
+RISK = _risk_statement()
+
+
+def _years_before(moment: datetime, years: int) -> datetime:
+    try:
+        return moment.replace(year=moment.year - years)
+    except ValueError:  # 29 February
+        return moment.replace(year=moment.year - years, day=28)
+
+
+def risk(session: Session, case_row: Case, party_id: str | None) -> dict:
+    """The respondent's record (SPEC §6 Risk): prior penalties, open cases elsewhere, repeats."""
+    if party_id is None:
+        return {"prior_penalties_5y": 0, "open_cases_elsewhere": 0, "on_dishonest_list": False,
+                "repeat_infringement": False, "prior_same_kind_2y": 0}
+    received = case_row.received_at
+    row = session.execute(RISK, {
+        "received": received, "case_id": case_row.id, "district": case_row.district, "kind": case_row.kind,
+        "five_years_ago": _years_before(received, 5), "two_years_ago": _years_before(received, 2),
+        "party_id": party_id,
+    }).one()
     return {
         "prior_penalties_5y": int(row[0] or 0),
         "open_cases_elsewhere": int(row[1] or 0),
@@ -134,8 +152,8 @@ def risk(session: Session, case_row: Case, party_id: str | None) -> dict:
 
 
 def case_json(session: Session, case_row: Case, actor: Actor, rules: Rules, now: datetime,
-              *, shared_only: bool = False) -> dict:
-    parties = load_parties(session, case_row.id)
+              *, shared_only: bool = False, parties: dict[str, tuple[CaseParty, Party]] | None = None) -> dict:
+    parties = load_parties(session, case_row.id) if parties is None else parties
     respondent = parties.get("respondent")
     snap = snapshot(case_row, *(respondent or (None, None)))
     record = risk(session, case_row, respondent[1].id if respondent else None)
