@@ -7,15 +7,12 @@ one transaction, so concurrent requests are serialised and none is lost or appli
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import uuid
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from state_machines.case_machine import CaseSnapshot, Rules, check_request, decide, initial_facts
@@ -26,8 +23,10 @@ from state_machines.vocabulary import CITY_DIVISION, STATES, Track, track_of
 
 from . import audit
 from .models import Case, CaseNumberCounter, CaseParty, Event, IdempotencyKey, Party
+from .pagination import by_time_and_id, decode_cursor, page
 from .schemas import CaseCreate, PartyIn
-from .serialize import case_json, load_parties, next_bureau_due, snapshot, to_cents
+from .serialize import case_json, load_parties, next_due, snapshot, to_cents
+from .sql import upsert_insert
 
 IDEMPOTENCY_TTL = timedelta(hours=24)
 
@@ -46,9 +45,8 @@ def visible_case(session: Session, actor: Actor, case_id: str, *, lock: bool = F
 
 
 def _next_number(session: Session, district: str, year: int, prefix: str) -> tuple[int, str]:
-    dialect_insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
     stmt = (
-        dialect_insert(CaseNumberCounter)
+        upsert_insert(session)(CaseNumberCounter)
         .values(district=district, year=year, last=1)
         .on_conflict_do_update(index_elements=["district", "year"], set_={"last": CaseNumberCounter.last + 1})
         .returning(CaseNumberCounter.last)
@@ -112,7 +110,8 @@ def create_case(session: Session, actor: Actor, body: CaseCreate, rules: Rules,
         party_data[role] = {"party_id": party.id, "name": given.name, "type": party.type,
                             "credit_code": party.credit_code, "foreign": given.foreign}
     row.facts = initial_facts(CaseSnapshot(track, body.kind, "received", body.district, received_at), rules)
-    row.next_bureau_due = next_bureau_due(row.facts)
+    row.next_bureau_due = next_due(row.facts, bureau_only=True)
+    row.next_due = next_due(row.facts, bureau_only=False)
     data = body.model_dump(mode="json", exclude_none=True, exclude={"parties"})
     data["parties"] = party_data
     data["received_at"] = received_at.isoformat()
@@ -208,27 +207,14 @@ def _apply(row: Case, step, now: datetime) -> None:
         row.decided_at = now
     elif step.event == "court_overturned":
         row.decided_at = None
-    row.next_bureau_due = next_bureau_due(step.facts)
+    row.next_bureau_due = next_due(step.facts, bureau_only=True)
+    row.next_due = next_due(step.facts, bureau_only=False)
     row.updated_at = now
 
 
 def get_case(session: Session, actor: Actor, case_id: str, rules: Rules, now: datetime | None = None) -> dict:
     row = visible_case(session, actor, case_id)
     return case_json(session, row, actor, rules, now or datetime.now(UTC))
-
-
-def encode_cursor(*parts: object) -> str:
-    return base64.urlsafe_b64encode(json.dumps(parts).encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str, arity: int) -> list:
-    try:
-        parts = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        if not isinstance(parts, list) or len(parts) != arity:
-            raise ValueError
-        return parts
-    except (ValueError, TypeError, UnicodeDecodeError):
-        raise InvalidData("bad cursor", fields=["cursor"]) from None
 
 
 def list_cases(session: Session, actor: Actor, rules: Rules, *, district: str | None = None,
@@ -258,19 +244,9 @@ def list_cases(session: Session, actor: Actor, rules: Rules, *, district: str | 
         query = query.where((Case.next_bureau_due.is_(None)) | (Case.next_bureau_due >= today))
     if due_before is not None:
         query = query.where(Case.next_bureau_due <= due_before)
-    if cursor:
-        created, last_id = decode_cursor(cursor, 2)
-        try:
-            created_at = datetime.fromisoformat(created)
-        except (TypeError, ValueError):
-            raise InvalidData("bad cursor", fields=["cursor"]) from None
-        query = query.where((Case.created_at > created_at) | ((Case.created_at == created_at) & (Case.id > last_id)))
-    rows = list(session.scalars(query.order_by(Case.created_at, Case.id).limit(limit + 1)))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    items = [case_json(session, r, actor, rules, now) for r in rows]
-    next_cursor = encode_cursor(rows[-1].created_at.isoformat(), rows[-1].id) if more and rows else None
-    return {"items": items, "next_cursor": next_cursor}
+    rows, next_cursor = page(session.scalars(by_time_and_id(query, Case.created_at, Case.id, cursor, limit)), limit,
+                             lambda r: (r.created_at.isoformat(), r.id))
+    return {"items": [case_json(session, r, actor, rules, now) for r in rows], "next_cursor": next_cursor}
 
 
 def event_json(e: Event) -> dict:
@@ -284,10 +260,6 @@ def event_json(e: Event) -> dict:
 def history(session: Session, actor: Actor, case_id: str, *, limit: int = 1000, cursor: str | None = None) -> dict:
     visible_case(session, actor, case_id)
     after = int(decode_cursor(cursor, 1)[0]) if cursor else 0
-    rows = list(session.scalars(
-        select(Event).where(Event.stream_id == case_id, Event.seq > after).order_by(Event.seq).limit(limit + 1)
-    ))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return {"items": [event_json(e) for e in rows],
-            "next_cursor": encode_cursor(rows[-1].seq) if more and rows else None}
+    query = select(Event).where(Event.stream_id == case_id, Event.seq > after).order_by(Event.seq).limit(limit + 1)
+    rows, next_cursor = page(session.scalars(query), limit, lambda e: (e.seq,))
+    return {"items": [event_json(e) for e in rows], "next_cursor": next_cursor}

@@ -32,12 +32,25 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
     runtime = _runtime()
     if runtime.printed_admin_token:
         typer.echo(f"Created the first admin. Its token, shown this once:\n\n    {runtime.printed_admin_token}\n")
+    if runtime.settings.sweep_interval_seconds > 0:
+        from workflows.scheduling import start_in_process
+
+        start_in_process(runtime, runtime.settings.sweep_interval_seconds)
     if workers > 1:
         uvicorn.run("service.asgi:app", host=host, port=port, workers=workers, log_level="warning")
         return
     from .api.app import create_app
 
     uvicorn.run(create_app(runtime), host=host, port=port, log_level="info")
+
+
+@app.command()
+def worker() -> None:
+    """Serve the Prefect flows (deadline sweep) to a Prefect server at PREFECT_API_URL (production)."""
+    from workflows.scheduling import serve_deployments
+
+    runtime = _runtime()
+    serve_deployments(runtime.settings.sweep_interval_seconds or 900)
 
 
 @db_app.command("upgrade")

@@ -21,6 +21,10 @@ class Settings(BaseSettings):
     hearing_threshold_individual: Decimal = Decimal("10000")
     hearing_threshold_organisation: Decimal = Decimal("100000")
     major_case_threshold: Decimal = Decimal("1000000")
+    holiday_file: str | None = None
+    """Holidays and make-up working days for years chinese-calendar does not know (format: calendars/)."""
+    sweep_interval_seconds: int = 900
+    """How often `ipcase serve` runs the deadline sweep in-process; 0 turns it off."""
     db_pool_size: int = 10
     auth_failures_per_minute: int = 30
 

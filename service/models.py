@@ -104,7 +104,9 @@ class Case(Base):
     violation_ended_on: Mapped[date | None] = mapped_column(Date)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     next_bureau_due: Mapped[date | None] = mapped_column(Date)
-    """Earliest due date among the bureau's running clocks: the work list's index."""
+    """Earliest due date among the bureau's running duties: the work list's index."""
+    next_due: Mapped[date | None] = mapped_column(Date)
+    """Earliest due date among all running clocks: what the deadline sweep selects on."""
     facts: Mapped[dict] = mapped_column(JSON, default=dict)
     transferred_from: Mapped[str | None] = mapped_column(String(36))
     transferred_to: Mapped[str | None] = mapped_column(String(36))
@@ -116,6 +118,7 @@ class Case(Base):
         Index("ix_cases_district_created", "district", "created_at", "id"),
         Index("ix_cases_created", "created_at", "id"),
         Index("ix_cases_next_bureau_due", "next_bureau_due"),
+        Index("ix_cases_next_due", "next_due"),
         Index("ix_cases_state", "state"),
     )
 
@@ -174,3 +177,50 @@ class IdempotencyKey(Base):
     request_hash: Mapped[str] = mapped_column(String(64))
     response: Mapped[dict] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class Notification(Base):
+    """The in-app inbox: one row per recipient, rendered from a template of `notifications/`."""
+
+    __tablename__ = "notifications"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    principal_id: Mapped[str] = mapped_column(ForeignKey("principals.id"))
+    case_id: Mapped[str | None] = mapped_column(String(36))
+    kind: Mapped[str] = mapped_column(String(32))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_notifications_principal", "principal_id", "created_at"),)
+
+
+class ClockAlert(Base):
+    """A clock's change the sweep has announced; unique, so a repeated sweep announces nothing twice."""
+
+    __tablename__ = "clock_alerts"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"))
+    clock: Mapped[str] = mapped_column(String(40))
+    level: Mapped[str] = mapped_column(String(16))  # due_soon | overdue | lapsed
+    due: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (UniqueConstraint("case_id", "clock", "level", "due", name="uq_clock_alerts"),)
+
+
+class Escalation(Base):
+    """An overdue bureau clock reported to the city bureau (超期督办), listed for the city."""
+
+    __tablename__ = "escalations"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"))
+    district: Mapped[str] = mapped_column(String(6))
+    clock: Mapped[str] = mapped_column(String(40))
+    due: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        UniqueConstraint("case_id", "clock", "due", name="uq_escalations"),
+        Index("ix_escalations_district_created", "district", "created_at"),
+    )

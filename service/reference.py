@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from state_machines.calendar import WorkCalendar, parse_holiday_file
 from state_machines.case_machine import Rules
 from state_machines.recommendations import Thresholds
 
@@ -26,8 +29,17 @@ def ensure_reference_data(session: Session) -> None:
     session.flush()
 
 
+def load_calendar(settings: Settings) -> WorkCalendar:
+    """The working-day calendar; a bad holiday file stops the start with the line that is wrong."""
+    if not settings.holiday_file:
+        return WorkCalendar()
+    text = Path(settings.holiday_file).read_text(encoding="utf-8")
+    return WorkCalendar(configured=parse_holiday_file(text))
+
+
 def load_rules(session: Session, settings: Settings) -> Rules:
     return Rules(
+        calendar=load_calendar(settings),
         districts=frozenset(session.scalars(select(District.code))),
         agencies={code: kind for code, kind in session.execute(select(Agency.code, Agency.kind))},
         ruling_districts=settings.ruling_district_set(),

@@ -78,7 +78,7 @@ def deadlines(facts: dict, rules: Rules, today: date) -> list[dict]:
             "owner": str(ck.CLOCKS[name].owner),
             "started": state.started.isoformat(),
             "due": state.due.isoformat(),
-            "status": str(ck.display_status(rules.calendar, state, today, rules.due_soon_workdays)),
+            "status": str(ck.display_status(rules.calendar, ck.CLOCKS[name], state, today, rules.due_soon_workdays)),
             "calendar": str(ck.calendar_kind(rules.calendar, state)),
         }
         if state.estimated_start:
@@ -87,12 +87,17 @@ def deadlines(facts: dict, rules: Rules, today: date) -> list[dict]:
     return out
 
 
-def next_bureau_due(facts: dict) -> date | None:
-    """The earliest due date of the bureau's running clocks: what the work list sorts and filters by."""
+def next_due(facts: dict, *, bureau_only: bool) -> date | None:
+    """The earliest due date of the running clocks (the bureau's duties only, with `bureau_only`).
+
+    Stored on the case and indexed: the work list (`?overdue`, `?due_before`) filters on the
+    bureau's, the deadline sweep selects on any, so neither loads every case.
+    """
     dues = [
         date.fromisoformat(raw["due"])
         for name, raw in facts.get("clocks", {}).items()
-        if raw["status"] == "running" and ck.CLOCKS[name].owner is ck.Owner.bureau
+        if raw["status"] == "running"
+        and (not bureau_only or (ck.CLOCKS[name].owner is ck.Owner.bureau and not ck.CLOCKS[name].option))
     ]
     return min(dues) if dues else None
 

@@ -11,8 +11,21 @@ Counting rule implemented here, with its sources:
   clocks, applied to the others by default (`roll=True`).
 
 Which days are working days: `chinese-calendar` for the years it ships; for later years a
-configured table of holidays and make-up days (see `WorkCalendar.configured`); for a year
-neither knows, Monday to Friday, and every answer touching it is marked `provisional`.
+configured holiday file (`parse_holiday_file`); for a year neither knows, Monday to Friday,
+and every answer touching it is marked `provisional`.
+
+Holiday file format (UTF-8 text, one entry per line, `#` starts a comment):
+
+    # year 2027, from the State Council's notice (国务院办公厅关于2027年部分节假日安排的通知)
+    year 2027
+    2027-01-01 holiday 元旦
+    2027-02-06..2027-02-12 holiday 春节
+    2027-02-14 workday 春节调休
+
+`year Y` declares that the file knows year Y completely (dates of a year not declared are
+refused); a `holiday` is a rest day even on a weekday, a `workday` a working day even on a
+weekend; anything after the kind is a free-text label. A file that breaks any rule is refused
+with the number of the line that is wrong.
 """
 
 from __future__ import annotations
@@ -97,6 +110,53 @@ class WorkCalendar:
         last = _stdlib_calendar.monthrange(year, month)[1]
         end = date(year, month, min(start.day, last))
         return self.next_workday_on_or_after(end) if roll else end
+
+
+class HolidayFileError(ValueError):
+    def __init__(self, line_no: int, line: str, problem: str) -> None:
+        super().__init__(f"holiday file line {line_no}: {problem}: {line.strip()!r}")
+        self.line_no = line_no
+
+
+def _parse_day(text: str) -> date:
+    return date.fromisoformat(text)
+
+
+def parse_holiday_file(text: str) -> dict[int, tuple[frozenset[date], frozenset[date]]]:
+    """Parse the holiday file format above into `WorkCalendar.configured`."""
+    years: dict[int, tuple[set[date], set[date]]] = {}
+    seen: dict[date, int] = {}
+    for line_no, line in enumerate(text.splitlines(), start=1):
+        content = line.split("#", 1)[0].strip()
+        if not content:
+            continue
+        words = content.split()
+        if words[0] == "year":
+            if len(words) != 2 or not words[1].isdigit() or not 1900 < int(words[1]) < 2200:
+                raise HolidayFileError(line_no, line, "expected `year YYYY`")
+            years.setdefault(int(words[1]), (set(), set()))
+            continue
+        if len(words) < 2 or words[1] not in ("holiday", "workday"):
+            raise HolidayFileError(line_no, line, "expected `YYYY-MM-DD[..YYYY-MM-DD] holiday|workday [label]`")
+        first_text, _, last_text = words[0].partition("..")
+        try:
+            first = _parse_day(first_text)
+            last = _parse_day(last_text) if last_text else first
+        except ValueError:
+            raise HolidayFileError(line_no, line, "not a date (YYYY-MM-DD)") from None
+        if last < first or (last - first).days > 31:
+            raise HolidayFileError(line_no, line, "a range runs forward and spans at most 31 days")
+        day = first
+        while day <= last:
+            if day.year not in years:
+                raise HolidayFileError(line_no, line, f"year {day.year} is not declared by a `year` line above")
+            if day in seen:
+                raise HolidayFileError(line_no, line, f"{day} is already listed on line {seen[day]}")
+            seen[day] = line_no
+            holidays, workdays = years[day.year]
+            (holidays if words[1] == "holiday" else workdays).add(day)
+            day += timedelta(days=1)
+    return {year: (frozenset(h), frozenset(w)) for year, (h, w) in years.items()}
 
 
 def _official_years() -> frozenset[int]:

@@ -147,6 +147,20 @@ CLOCKS: dict[str, ClockSpec] = {
 assistance_answer run on handoffs and assistance requests, not on the case."""
 
 
+CLOCK_LABELS: dict[str, str] = {
+    "filing_decision": "立案审查期限",
+    "acceptance_decision": "受理审查期限",
+    "case_closing": "办案期限",
+    "statement": "陈述申辩期限",
+    "defence": "答辩期限",
+    "ruling": "裁决期限",
+    "reconsideration_request": "申请复议期限",
+    "confirmation_application": "申请司法确认期限",
+    "fine_payment": "罚款缴纳期限",
+    "publication": "处罚信息公示期限",
+}
+
+
 class ClockStatus(StrEnum):
     running = "running"
     due_soon = "due_soon"
@@ -236,12 +250,17 @@ def end(state: ClockState, status: ClockStatus, today: date) -> None:
     state.paused_on = None
 
 
-def display_status(cal: WorkCalendar, state: ClockState, today: date, due_soon_workdays: int) -> ClockStatus:
-    """The status an officer sees today: running clocks turn due_soon, then overdue."""
+def display_status(cal: WorkCalendar, spec: ClockSpec, state: ClockState, today: date,
+                   due_soon_workdays: int) -> ClockStatus:
+    """The status an officer sees today: running clocks turn due_soon, then overdue.
+
+    Only duties go overdue: a party's clock, or a bureau's option, that runs out has `lapsed`,
+    nobody's fault (SPEC §4).
+    """
     if state.status is not ClockStatus.running:
         return state.status
     if today > state.due:
-        return ClockStatus.overdue
+        return ClockStatus.lapsed if spec.owner is Owner.party or spec.option else ClockStatus.overdue
     if cal.workdays_between(today, state.due) <= due_soon_workdays:
         return ClockStatus.due_soon
     return ClockStatus.running

@@ -1,5 +1,5 @@
-"""Orchestration (Prefect 3): handoff delivery and the scheduled deadline sweep and reports.
+"""Orchestration (Prefect 3): the scheduled deadline sweep; handoff delivery comes with the handoff issue.
 
-Empty until the handoff and deadline issues land: the service writes handoff intents
-(`state_machines.case_machine.Opening`) that these flows will deliver.
+Flows call the service layer with the process's `Runtime` (`workflows.context`); the service
+never imports this package.
 """

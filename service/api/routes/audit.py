@@ -11,8 +11,9 @@ from sqlalchemy import select
 from state_machines.vocabulary import Role
 
 from ... import audit
-from ...cases import decode_cursor, encode_cursor, event_json
+from ...cases import event_json
 from ...models import Event
+from ...pagination import decode_cursor, page
 from ..deps import CurrentActor, ReadSession, require
 
 router = APIRouter(tags=["audit"])
@@ -42,11 +43,9 @@ def audit_events(
         query = query.where(Event.at <= to)
     if cursor:
         query = query.where(Event.id > int(decode_cursor(cursor, 1)[0]))
-    rows = list(session.scalars(query.order_by(Event.id).limit(limit + 1)))
-    more = len(rows) > limit
-    rows = rows[:limit]
+    rows, next_cursor = page(session.scalars(query.order_by(Event.id).limit(limit + 1)), limit, lambda e: (e.id,))
     items = [{"id": e.id, "stream_type": e.stream_type, "stream_id": e.stream_id, **event_json(e)} for e in rows]
-    return {"items": items, "next_cursor": encode_cursor(rows[-1].id) if more and rows else None}
+    return {"items": items, "next_cursor": next_cursor}
 
 
 @router.get("/audit/verify")

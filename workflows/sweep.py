@@ -1,0 +1,19 @@
+"""`sweep_deadlines`: the scheduled flow that warns of, and escalates, statutory clocks (SPEC §4)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from prefect import flow
+
+from service import deadlines
+
+from . import context
+
+
+@flow(name="sweep_deadlines", retries=2, retry_delay_seconds=30)
+def sweep_deadlines(now: datetime | None = None) -> dict:
+    """One idempotent pass: run it as often as you like, each change is announced once."""
+    runtime = context.current()
+    with runtime.db.write() as session:
+        return deadlines.sweep(session, runtime.rules, now or datetime.now(UTC)).as_dict()
