@@ -5,6 +5,7 @@ COPY state_machines ./state_machines
 COPY service ./service
 COPY workflows ./workflows
 COPY notifications ./notifications
+COPY calendars ./calendars
 RUN pip install --no-cache-dir .
 ENV IPCASE_DATABASE_URL=sqlite:////data/ipcase.db
 EXPOSE 8000

@@ -10,11 +10,18 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import tempfile
 import threading
 import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+
+# Prefect: a home of this run's own (its state database is SQLite, see shared/NOTES.md), and
+# quiet logs, so a temporary server stopped at exit does not print after pytest's summary.
+os.environ.setdefault("PREFECT_HOME", tempfile.mkdtemp(prefix="ipcase-prefect-"))
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 import psycopg
 import pytest
