@@ -23,7 +23,10 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .models import Case, Event
+from .models import Case, Event, Handoff
+
+STREAMS = {"case": Case, "handoff": Handoff}
+"""Every table whose rows head an audit stream (their `version` is the stream's length)."""
 
 GENESIS = "0" * 64
 
@@ -76,8 +79,11 @@ class VerifyResult:
 
 def _heads(session: Session) -> dict[str, tuple[str, int, str]]:
     """stream_id -> (stream_type, length, head hash) for every stream with a head row."""
-    return {cid: ("case", version, head) for cid, version, head in
-            session.execute(select(Case.id, Case.version, Case.head_hash))}
+    heads = {}
+    for stream_type, model in STREAMS.items():
+        for sid, version, head in session.execute(select(model.id, model.version, model.head_hash)):
+            heads[sid] = (stream_type, version, head)
+    return heads
 
 
 def verify(session: Session) -> VerifyResult:

@@ -15,7 +15,16 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from state_machines.case_machine import CaseSnapshot, Rules, check_request, decide, initial_facts
+from state_machines.case_machine import (
+    CaseSnapshot,
+    Opening,
+    Rules,
+    Step,
+    check_request,
+    decide,
+    initial_facts,
+    major_case_due,
+)
 from state_machines.errors import Forbidden, InvalidData, NotFound, VersionConflict
 from state_machines.principals import DISTRICT_ROLES, OVERSIGHT_ROLES, Actor
 from state_machines.types import CHINA_TZ, encodable
@@ -23,6 +32,7 @@ from state_machines.vocabulary import CITY_DIVISION, STATES, Track, track_of
 
 from . import audit
 from .models import Case, CaseNumberCounter, CaseParty, Event, IdempotencyKey, Party
+from .outbox import open_handoffs
 from .pagination import by_time_and_id, decode_cursor, page
 from .schemas import CaseCreate, PartyIn
 from .serialize import case_json, load_parties, next_due, snapshot, to_cents
@@ -122,7 +132,14 @@ def create_case(session: Session, actor: Actor, body: CaseCreate, rules: Rules,
     session.add(row)
     session.add_all(links)
     session.flush()
-    return case_json(session, row, actor, rules, now)
+    parties = load_parties(session, row.id)
+    snap = snapshot(row, *(parties.get("respondent") or (None, None)))
+    if major_case_due(snap.amounts, row.facts, rules):
+        row.facts = {**row.facts, "major_case_reported": True}
+        open_handoffs(session, row, parties, [Opening("major_case", detail={"reason": "涉案金额达到重大案件标准"})],
+                      rules, actor.id, now)
+        session.flush()
+    return case_json(session, row, actor, rules, now, parties=parties)
 
 
 def parse_if_match(value: str | None) -> int | None:
@@ -176,17 +193,7 @@ def fire_event(session: Session, actor: Actor, case_id: str, raw_body: bytes, ru
         raise VersionConflict(f"the case is at version {row.version}, not {expected_version}",
                               current_version=row.version)
     parties = load_parties(session, row.id)
-    snap = snapshot(row, *(parties.get("respondent") or (None, None)))
-    step = decide(snap, actor, event, data, reason, rules, now)
-    _apply(row, step, now)
-    new_version = row.version + 1
-    appended = audit.new_event(
-        session, stream_type="case", stream_id=row.id, seq=new_version, event=event, from_state=step.from_state,
-        to_state=step.to_state, actor=actor.id, at=now, data=step.data, reason=reason, prev_hash=row.head_hash,
-        idempotency_key=idempotency_key,
-    )
-    row.version, row.head_hash = new_version, appended.hash
-    session.flush()
+    advance(session, row, parties, actor, actor.id, event, data, reason, rules, now, idempotency_key=idempotency_key)
     response = case_json(session, row, actor, rules, now, parties=parties)
     if idempotency_key:
         session.add(IdempotencyKey(principal_id=actor.id, stream_id=case_id, key=idempotency_key,
@@ -194,7 +201,30 @@ def fire_event(session: Session, actor: Actor, case_id: str, raw_body: bytes, ru
     return response
 
 
-def _apply(row: Case, step, now: datetime) -> None:
+def advance(session: Session, row: Case, parties: dict, actor: Actor, actor_id: str, event: str, data: dict,
+            reason: str | None, rules: Rules, now: datetime, *, idempotency_key: str | None = None,
+            recorded: dict | None = None) -> Step:
+    """Run the machine on a locked case, store the result, append the event, open its handoffs.
+
+    `recorded` adds what the caller knows beyond the event's data (a handoff answer's id and
+    note) to the audited event.
+    """
+    snap = snapshot(row, *(parties.get("respondent") or (None, None)))
+    step = decide(snap, actor, event, data, reason, rules, now)
+    _apply(row, step, now)
+    new_version = row.version + 1
+    appended = audit.new_event(
+        session, stream_type="case", stream_id=row.id, seq=new_version, event=event, from_state=step.from_state,
+        to_state=step.to_state, actor=actor_id, at=now, data={**step.data, **(recorded or {})}, reason=reason,
+        prev_hash=row.head_hash, idempotency_key=idempotency_key,
+    )
+    row.version, row.head_hash = new_version, appended.hash
+    open_handoffs(session, row, parties, step.openings, rules, actor_id, now)
+    session.flush()
+    return step
+
+
+def _apply(row: Case, step: Step, now: datetime) -> None:
     row.state = step.to_state
     row.facts = step.facts
     for name, value in step.amounts.items():

@@ -32,10 +32,11 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
     runtime = _runtime()
     if runtime.printed_admin_token:
         typer.echo(f"Created the first admin. Its token, shown this once:\n\n    {runtime.printed_admin_token}\n")
-    if runtime.settings.sweep_interval_seconds > 0:
-        from workflows.scheduling import start_in_process
+    from workflows.scheduling import start_dispatcher, start_in_process
 
+    if runtime.settings.sweep_interval_seconds > 0:
         start_in_process(runtime, runtime.settings.sweep_interval_seconds)
+    start_dispatcher(runtime, runtime.settings.dispatch_poll_seconds)
     if workers > 1:
         uvicorn.run("service.asgi:app", host=host, port=port, workers=workers, log_level="warning")
         return
@@ -46,10 +47,11 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
 
 @app.command()
 def worker() -> None:
-    """Serve the Prefect flows (deadline sweep) to a Prefect server at PREFECT_API_URL (production)."""
-    from workflows.scheduling import serve_deployments
+    """Production: deliver handoffs and serve the deadline sweep to a Prefect server at PREFECT_API_URL."""
+    from workflows.scheduling import serve_deployments, start_dispatcher
 
     runtime = _runtime()
+    start_dispatcher(runtime, runtime.settings.dispatch_poll_seconds)
     serve_deployments(runtime.settings.sweep_interval_seconds or 900)
 
 

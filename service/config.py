@@ -25,8 +25,17 @@ class Settings(BaseSettings):
     """Holidays and make-up working days for years chinese-calendar does not know (format: calendars/)."""
     sweep_interval_seconds: int = 900
     """How often `ipcase serve` runs the deadline sweep in-process; 0 turns it off."""
+    public_url: str = "http://127.0.0.1:8000"
+    """Where partners reach this service: the base of the signed callback URL sent with each letter."""
+    delivery_backoff: str = "2,10,30,120,600"
+    """Seconds between delivery attempts; one more attempt than delays (SPEC §5: 6 attempts)."""
+    delivery_timeout_seconds: float = 10.0
+    dispatch_poll_seconds: float = 0.5
     db_pool_size: int = 10
     auth_failures_per_minute: int = 30
+
+    def backoff_seconds(self) -> list[float]:
+        return [float(x) for x in self.delivery_backoff.split(",") if x.strip()]
 
     def ruling_district_set(self) -> frozenset[str]:
         extra = {d.strip() for d in self.ruling_districts.split(",") if d.strip()}

@@ -23,7 +23,8 @@ from state_machines import clocks as ck
 from state_machines.case_machine import Rules, today_in_china
 from state_machines.vocabulary import FINAL_STATES, STATE_LABELS, Role
 
-from .models import Case, ClockAlert, District, Escalation, Notification, Principal
+from .models import Case, ClockAlert, District, Escalation, Handoff, Notification, Principal
+from .outbox import append_event
 from .sql import insert_if_absent
 
 
@@ -100,8 +101,31 @@ def sweep(session: Session, rules: Rules, now: datetime, channel: Channel | None
                 for recipient in recipients.city:
                     channel.send(render("escalated", recipient, case_id=case.id, **context))
                     result.notifications += 1
+    _expire_handoffs(session, rules, now, today, channel, recipients, districts, result)
     session.flush()
     return result
+
+
+def _expire_handoffs(session: Session, rules: Rules, now: datetime, today: date, channel: Channel,
+                     recipients: _Recipients, districts: dict[str, str], result: SweepResult) -> None:
+    """A partner that has not answered in time: the handoff is `expired`, the supervisor told, the city too."""
+    rows = session.execute(
+        select(Handoff, Case).join(Case, Case.id == Handoff.case_id)
+        .where(Handoff.status.in_(("delivered", "answered")), Handoff.due < today).with_for_update(of=Handoff)
+    ).all()
+    for h, case in rows:
+        append_event(session, h, "expired", "expired", "system", now, {"due": h.due.isoformat()})
+        result.alerts.append({"case_id": case.id, "handoff_id": h.id, "clock": h.answer_clock, "level": "expired",
+                              "due": h.due.isoformat()})
+        context = {**_context(case, h.answer_clock, h.due, today, rules, districts), "agency": h.agency}
+        for recipient in recipients.supervisors[case.district]:
+            channel.send(render("handoff_expired", recipient, case_id=case.id, **context))
+            result.notifications += 1
+        if _escalate(session, case, h.answer_clock, h.due, now):
+            result.escalations += 1
+            for recipient in recipients.city:
+                channel.send(render("handoff_expired", recipient, case_id=case.id, **context))
+                result.notifications += 1
 
 
 def _escalate(session: Session, case: Case, clock: str, due: date, now: datetime) -> bool:

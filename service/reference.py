@@ -46,6 +46,7 @@ def load_rules(session: Session, settings: Settings) -> Rules:
         hearing_threshold_individual=settings.hearing_threshold_individual,
         hearing_threshold_organisation=settings.hearing_threshold_organisation,
         due_soon_workdays=settings.due_soon_workdays,
+        major_case_threshold=settings.major_case_threshold,
     )
 
 

@@ -35,6 +35,7 @@ class Rules:
     hearing_threshold_individual: Decimal = Decimal("10000")
     hearing_threshold_organisation: Decimal = Decimal("100000")
     due_soon_workdays: int = 3
+    major_case_threshold: Decimal = Decimal("1000000")
 
 
 @dataclass
@@ -166,10 +167,12 @@ def _apply_effects(case: CaseSnapshot, step: Step, rules: Rules, now: datetime, 
     elif event == "mediation_succeeded":
         d.setdefault("effective_on", today.isoformat())
         facts["agreement_effective_on"] = d["effective_on"]
+        facts["agreement"] = d["agreement"]
         if "compensation" in d:
             step.amounts["compensation"] = Decimal(d["compensation"])
     elif event == "request_confirmation":
-        step.openings.append(Opening("judicial_confirmation", d.get("court")))
+        step.openings.append(Opening("judicial_confirmation", d.get("court"), {
+            "agreement": facts.get("agreement", ""), "effective_on": facts.get("agreement_effective_on", "")}))
     elif event == "notify_penalty":
         d.setdefault("served_at", now.isoformat())
         facts["proposed_fine"] = d["proposed_fine"]
@@ -182,9 +185,11 @@ def _apply_effects(case: CaseSnapshot, step: Step, rules: Rules, now: datetime, 
     elif event == "rule":
         facts["infringement_found"] = d["infringement_found"]
     elif event == "refer_to_police":
-        step.openings.append(Opening("criminal_referral", d.get("agency")))
+        step.openings.append(Opening("criminal_referral", d.get("agency"), {"grounds": d["grounds"]}))
         step.openings.append(Opening("procuratorate_copy"))
-        step.openings.append(Opening("major_case"))
+        if not facts.get("major_case_reported"):
+            facts["major_case_reported"] = True
+            step.openings.append(Opening("major_case", detail={"reason": "移送公安机关"}))
     elif event == "request_reconsideration":
         kind = "filing_supervision" if d.get("procuratorate") else "criminal_referral"
         step.openings.append(Opening(kind, d.get("agency"), {"reconsideration": True}))
@@ -199,6 +204,9 @@ def _apply_effects(case: CaseSnapshot, step: Step, rules: Rules, now: datetime, 
             step.amounts[name] = Decimal(value)
         if "marks_count" in d:
             facts["marks_count"] = d["marks_count"]
+        if major_case_due(step.amounts, facts, rules):
+            facts["major_case_reported"] = True
+            step.openings.append(Opening("major_case", detail={"reason": "涉案金额达到重大案件标准"}))
     elif event == "record_payment":
         d.setdefault("paid_on", today.isoformat())
     elif event == "record_publication":
@@ -285,6 +293,16 @@ def _update_clocks(case: CaseSnapshot, step: Step, rules: Rules, today: date) ->
         else:
             ck.unpause(cal, spec, state, "state", today)
     step.facts["clocks"] = {name: state.to_json() for name, state in states.items()}
+
+
+MAJOR_CASE_AMOUNTS = ("case_value", "illegal_turnover", "illegal_gains")
+
+
+def major_case_due(amounts: dict[str, Decimal | None], facts: dict, rules: Rules) -> bool:
+    """A case is reported to the city once, when an amount first reaches the threshold (SPEC §2)."""
+    if facts.get("major_case_reported"):
+        return False
+    return any((amounts.get(name) or Decimal(0)) >= rules.major_case_threshold for name in MAJOR_CASE_AMOUNTS)
 
 
 def initial_facts(case: CaseSnapshot, rules: Rules) -> dict:

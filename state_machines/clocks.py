@@ -158,6 +158,10 @@ CLOCK_LABELS: dict[str, str] = {
     "confirmation_application": "申请司法确认期限",
     "fine_payment": "罚款缴纳期限",
     "publication": "处罚信息公示期限",
+    "police_decision": "公安机关立案审查期限",
+    "reconsideration_decision": "公安机关复议期限",
+    "court_confirmation": "法院司法确认审查期限",
+    "assistance_answer": "协查答复期限",
 }
 
 

@@ -138,3 +138,12 @@ def pytest_collection_modifyitems(config, items) -> None:
     for item in items:
         if "postgres_only" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def prefect_server():
+    """A temporary Prefect server for the tests that run real flows (started once, ~10 s)."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield

@@ -37,6 +37,35 @@ def start_in_process(runtime: Runtime, interval_seconds: int, first_delay_second
     return stop
 
 
+def start_dispatcher(runtime: Runtime, poll_seconds: float) -> threading.Event:
+    """Poll the outbox (one indexed query) and run `dispatch_handoffs` only when something is due.
+
+    Used by `ipcase serve` and `ipcase worker` alike; several dispatchers may run at once, the
+    outbox leases keep them off each other's handoffs.
+    """
+    from datetime import UTC, datetime
+
+    from service import outbox
+
+    stop = threading.Event()
+    context.use(runtime)
+
+    def loop() -> None:
+        from .handoffs import dispatch_handoffs
+
+        while not stop.wait(poll_seconds):
+            try:
+                with runtime.db.read() as session:
+                    due = outbox.has_due(session, datetime.now(UTC))
+                if due:
+                    dispatch_handoffs()
+            except Exception:  # the outbox keeps the work; the next pass retries
+                log.exception("handoff dispatch failed")
+
+    threading.Thread(target=loop, name="ipcase-dispatch", daemon=True).start()
+    return stop
+
+
 def serve_deployments(interval_seconds: int) -> None:
     """Production: serve the flows to a Prefect server (PREFECT_API_URL); run one per replica."""
     from prefect import serve

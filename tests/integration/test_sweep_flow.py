@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
 import time_machine
 
 from service.runtime import Runtime
 from tests.helpers import Api, penalty_case
 from tests.integration.test_deadlines import at
 from workflows import context
-
-
-@pytest.fixture(scope="module")
-def prefect_server():
-    from prefect.testing.utilities import prefect_test_harness
-
-    with prefect_test_harness(server_startup_timeout=120):
-        yield
 
 
 def test_sweep_flow_escalates_once(prefect_server, api: Api, runtime: Runtime) -> None:

@@ -1,0 +1,55 @@
+"""Delivering handoffs (SPEC §5): `dispatch_handoffs` leases the due handoffs of the outbox and runs
+one `deliver_handoff` task per handoff, concurrently.
+
+The outbox, not Prefect's memory, holds the retry schedule (attempts, next attempt, backoff),
+so a worker killed between attempts loses nothing: the lease runs out and the next dispatch
+takes the handoff up again, with the same letter and the same idempotency key. One flow run
+per pass rather than per handoff, because a flow run costs about a second (shared/NOTES.md)
+while tasks inside one are cheap.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from prefect import flow, task
+
+from notifications.delivery import DeliveryError, deliver_email, deliver_webhook
+from service import outbox
+
+from . import context
+
+
+@task(name="deliver_handoff")
+def deliver_handoff(handoff_id: str) -> str:
+    """One delivery attempt of one handoff; returns the handoff's status afterwards."""
+    runtime = context.current()
+    settings = runtime.settings
+    with runtime.db.read() as session:
+        delivery = outbox.prepare(session, handoff_id, settings.public_url)
+    if delivery is None:
+        return "not pending"
+    channel = delivery.channel.get("type", "inbox")
+    ok, error, permanent = True, None, False
+    try:
+        if channel == "webhook":
+            deliver_webhook(delivery.letter, delivery.channel["url"], delivery.channel["secret"],
+                            datetime.now(UTC).isoformat(), settings.delivery_timeout_seconds)
+        elif channel == "email":
+            deliver_email(delivery.letter, delivery.channel["address"], settings.smtp_url,
+                          "ipcase@localhost", settings.delivery_timeout_seconds)
+    except DeliveryError as exc:
+        ok, error, permanent = False, str(exc), exc.permanent
+    with runtime.db.write() as session:
+        return outbox.record_attempt(session, handoff_id, runtime.rules, settings.backoff_seconds(), ok=ok,
+                                     error=error, permanent=permanent, channel=channel)
+
+
+@flow(name="dispatch_handoffs")
+def dispatch_handoffs(limit: int = 50) -> dict[str, str]:
+    """Deliver every handoff whose next attempt is due; returns handoff id → status after the attempt."""
+    runtime = context.current()
+    with runtime.db.write() as session:
+        ids = outbox.claim_due(session, datetime.now(UTC), limit)
+    futures = {handoff_id: deliver_handoff.submit(handoff_id) for handoff_id in ids}
+    return {handoff_id: future.result() for handoff_id, future in futures.items()}
