@@ -116,3 +116,46 @@ def test_agencies_hide_channel_secrets(api: Api) -> None:
     bad = {"channel": {"type": "webhook", "url": "not a url", "secret": "short"}}
     assert api.client.patch("/api/v1/agencies/police-150602", json=bad, headers=bearer(api.admin)).status_code == 422
     assert api.client.patch("/api/v1/agencies/nope", json=patch, headers=bearer(api.admin)).status_code == 404
+
+
+def test_serve_delivers_a_referral_to_the_police_webhook(tmp_path: Path) -> None:
+    """The embedded default end to end: `ipcase serve` (SQLite, Prefect ephemeral) delivers a handoff."""
+    from tests.partners import WebhookPartner
+
+    secret = "serve-test-secret-0123456789"
+    police = WebhookPartner(secret).start()
+    port = _free_port()
+    env = {**os.environ, "IPCASE_DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}",
+           "IPCASE_BOOTSTRAP_ADMIN_TOKEN": "serve-admin-token", "PREFECT_HOME": str(tmp_path / "prefect"),
+           "IPCASE_SWEEP_INTERVAL_SECONDS": "0"}
+    proc = subprocess.Popen(IPCASE + ["serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                try:
+                    if http.get("/healthz").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    time.sleep(0.1)
+            admin = bearer("serve-admin-token")
+            channel = {"type": "webhook", "url": police.url, "secret": secret}
+            assert http.patch("/api/v1/agencies/police-150602", headers=admin,
+                              json={"channel": channel}).status_code == 200
+            tokens = {role: http.post("/api/v1/principals", headers=admin,
+                                      json={"name": role, "role": role, "district": "150602"}).json()["token"]
+                      for role in ("officer", "supervisor")}
+            case = http.post("/api/v1/cases", headers=bearer(tokens["officer"]), json=penalty_case()).json()
+            for event in ({"event": "accept"}, {"event": "refer_to_police", "data": {"grounds": "涉嫌犯罪"}}):
+                r = http.post(f"/api/v1/cases/{case['id']}/events", headers=bearer(tokens["supervisor"]), json=event)
+                assert r.status_code == 200, r.text
+            deadline = time.monotonic() + 90
+            while not police.received and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert len(police.received) == 1 and police.received[0].signature_ok
+            assert police.received[0].body["case_number"] == case["number"]
+    finally:
+        proc.terminate()
+        proc.wait(15)
+        police.stop()

@@ -241,3 +241,29 @@ def test_a_webhook_that_never_answers_fails_after_the_last_attempt(prefect_serve
         assert api.get(people["supervisor"], f"/handoffs/{referral['id']}").json()["attempts"] == 4
     finally:
         partner.stop()
+
+
+def test_an_unanswered_referral_expires_and_is_escalated(api: Api, runtime: Runtime) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from service import deadlines
+
+    case, people = referred_case(api)
+    referral = handoffs_of(api, people["supervisor"], case["id"])["criminal_referral"]
+    assert referral["status"] == "delivered" and referral["answer_clock"] == "police_decision"
+    due = datetime.fromisoformat(referral["due"] + "T12:00:00+08:00")
+    with runtime.db.write() as session:  # on the due date itself, nothing has expired
+        assert deadlines.sweep(session, runtime.rules, due.astimezone(UTC)).escalations == 0
+    with runtime.db.write() as session:
+        result = deadlines.sweep(session, runtime.rules, (due + timedelta(days=1)).astimezone(UTC)).as_dict()
+    assert [a["level"] for a in result["alerts"] if a.get("handoff_id")] == ["expired"]
+    assert api.get(people["supervisor"], f"/handoffs/{referral['id']}").json()["status"] == "expired"
+    escalated = api.get(people["city"], "/escalations").json()["items"]
+    assert [(e["case_id"], e["clock"]) for e in escalated] == [(case["id"], "police_decision")]
+    subjects = [n["subject"] for n in api.get(people["supervisor"], "/notifications").json()["items"]]
+    assert any(s.startswith("【逾期未复】") for s in subjects)
+    late = api.client.post(f"/api/v1/handoffs/{referral['id']}/answer", json={"decision": "accepted"},
+                           headers=bearer(people["police"]))
+    assert late.status_code == 200  # a late answer is still recorded and moves the case
+    assert api.get(people["officer"], f"/cases/{case['id']}").json()["state"] == "with_police"
+    assert api.get(people["city"], "/audit/verify").json()["ok"] is True
