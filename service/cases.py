@@ -31,6 +31,7 @@ from state_machines.types import CHINA_TZ, encodable
 from state_machines.vocabulary import CITY_DIVISION, STATES, Track, track_of
 
 from . import audit
+from .assistance import open_transfer, shares_case
 from .models import Case, CaseNumberCounter, CaseParty, Event, IdempotencyKey, Party
 from .outbox import open_handoffs
 from .pagination import by_time_and_id, decode_cursor, page
@@ -43,15 +44,24 @@ IDEMPOTENCY_TTL = timedelta(hours=24)
 
 def visible_case(session: Session, actor: Actor, case_id: str, *, lock: bool = False) -> Case:
     """The case if this actor may see it; 404 otherwise, never revealing that it exists."""
+    return case_access(session, actor, case_id, lock=lock)[0]
+
+
+def case_access(session: Session, actor: Actor, case_id: str, *, lock: bool = False) -> tuple[Case, bool]:
+    """The case and whether the actor sees it only as a share (an asked district: read and add_note)."""
     if actor.role not in DISTRICT_ROLES | OVERSIGHT_ROLES:
         raise NotFound("no such case")
     query = select(Case).where(Case.id == case_id)
     if lock:
         query = query.with_for_update()
     row = session.scalar(query)
-    if row is None or not actor.sees_district(row.district):
+    if row is None:
         raise NotFound("no such case")
-    return row
+    if actor.sees_district(row.district):
+        return row, False
+    if shares_case(session, actor, row):
+        return row, True
+    raise NotFound("no such case")
 
 
 def _next_number(session: Session, district: str, year: int, prefix: str) -> tuple[int, str]:
@@ -91,39 +101,61 @@ def create_case(session: Session, actor: Actor, body: CaseCreate, rules: Rules,
         raise InvalidData(f"unknown district {body.district}", fields=["district"])
     if body.district != actor.district:
         raise Forbidden("cases are registered in your own district only")
-    track = track_of(body.kind)
-    if track is Track.ruling and body.district not in rules.ruling_districts:
+    if track_of(body.kind) is Track.ruling and body.district not in rules.ruling_districts:
         raise InvalidData(
             f"district {body.district} does not hold patent-dispute rulings; they belong to the city "
             f"({CITY_DIVISION}) unless delegated (IPCASE_RULING_DISTRICTS)", fields=["kind", "district"])
     received_at = body.received_at or now
     if received_at > now + timedelta(minutes=5):
         raise InvalidData("received_at may not be in the future", fields=["received_at"])
-    year = received_at.astimezone(CHINA_TZ).year
-    seq, number = _next_number(session, body.district, year, prefixes[body.district][1])
-    amounts = body.amounts.model_dump(exclude_none=True) if body.amounts else {}
-    row = Case(
-        id=str(uuid.uuid4()), number=number, district=body.district, year=year, seq=seq, kind=body.kind,
-        track=str(track), state="received", version=1, head_hash="", source=body.source, title=body.title,
-        description=body.description, sector=body.sector, venue=body.venue, tags=body.tags,
-        marks_count=body.marks_count, assigned_officer=actor.id if actor.role == "officer" else None,
-        received_at=received_at, violation_ended_on=body.violation_ended_on, created_at=now, updated_at=now,
-        **{name: to_cents(value) for name, value in amounts.items()},
-    )
-    party_data, links = {}, []
+    parties = {}
     for role in ("respondent", "complainant"):
         given: PartyIn | None = getattr(body.parties, role)
-        if given is None:
-            continue
-        party = _registry_party(session, given, now)
-        links.append(CaseParty(case_id=row.id, role=role, party_id=party.id, name=given.name, foreign=given.foreign))
-        party_data[role] = {"party_id": party.id, "name": given.name, "type": party.type,
-                            "credit_code": party.credit_code, "foreign": given.foreign}
-    row.facts = initial_facts(CaseSnapshot(track, body.kind, "received", body.district, received_at), rules)
+        if given is not None:
+            parties[role] = (given.name, given.foreign, _registry_party(session, given, now))
+    amounts = body.amounts.model_dump(exclude_none=True) if body.amounts else {}
+    row = register_case(
+        session, actor, rules, prefixes, now=now, district=body.district, kind=body.kind, source=body.source,
+        title=body.title, description=body.description, sector=body.sector, venue=body.venue, tags=body.tags,
+        marks_count=body.marks_count, amounts={name: to_cents(v) for name, v in amounts.items()}, parties=parties,
+        received_at=received_at, violation_ended_on=body.violation_ended_on,
+        extra_data=body.model_dump(mode="json", exclude_none=True, exclude={"parties"}),
+    )
+    return case_json(session, row, actor, rules, now)
+
+
+def register_case(session: Session, actor: Actor, rules: Rules, prefixes: dict[str, tuple[str, str]], *,
+                  now: datetime, district: str, kind: str, source: str, title: str, description: str,
+                  sector: str | None, venue: str | None, tags: list[str], marks_count: int | None,
+                  amounts: dict[str, int | None], parties: dict[str, tuple[str, bool, Party]],
+                  received_at: datetime, violation_ended_on=None, transferred_from: str | None = None,
+                  extra_data: dict | None = None) -> Case:
+    """Number, store and audit a new case (its `create` event), start its clocks, report it if major.
+
+    Used by intake and by an accepted jurisdiction transfer; `parties` maps a role to
+    (name as given, foreign, registry party).
+    """
+    track = track_of(kind)
+    year = received_at.astimezone(CHINA_TZ).year
+    seq, number = _next_number(session, district, year, prefixes[district][1])
+    row = Case(
+        id=str(uuid.uuid4()), number=number, district=district, year=year, seq=seq, kind=kind, track=str(track),
+        state="received", version=1, head_hash="", source=source, title=title, description=description,
+        sector=sector, venue=venue, tags=tags, marks_count=marks_count,
+        assigned_officer=actor.id if actor.role == "officer" else None, received_at=received_at,
+        violation_ended_on=violation_ended_on, transferred_from=transferred_from, created_at=now, updated_at=now,
+        **{name: value for name, value in amounts.items() if value is not None},
+    )
+    links = [CaseParty(case_id=row.id, role=role, party_id=party.id, name=name, foreign=foreign)
+             for role, (name, foreign, party) in parties.items()]
+    row.facts = initial_facts(CaseSnapshot(track, kind, "received", district, received_at), rules)
     row.next_bureau_due = next_due(row.facts, bureau_only=True)
     row.next_due = next_due(row.facts, bureau_only=False)
-    data = body.model_dump(mode="json", exclude_none=True, exclude={"parties"})
-    data["parties"] = party_data
+    data = dict(extra_data or {"kind": kind, "district": district, "source": source, "title": title,
+                               "transferred_from": transferred_from})
+    data["parties"] = {role: {"party_id": party.id, "name": name, "type": party.type,
+                              "credit_code": party.credit_code, "foreign": foreign}
+                       for role, (name, foreign, party) in parties.items()}
     data["received_at"] = received_at.isoformat()
     event = audit.new_event(session, stream_type="case", stream_id=row.id, seq=1, event="create", from_state=None,
                             to_state="received", actor=actor.id, at=now, data=data, reason=None,
@@ -132,14 +164,14 @@ def create_case(session: Session, actor: Actor, body: CaseCreate, rules: Rules,
     session.add(row)
     session.add_all(links)
     session.flush()
-    parties = load_parties(session, row.id)
-    snap = snapshot(row, *(parties.get("respondent") or (None, None)))
+    loaded = load_parties(session, row.id)
+    snap = snapshot(row, *(loaded.get("respondent") or (None, None)))
     if major_case_due(snap.amounts, row.facts, rules):
         row.facts = {**row.facts, "major_case_reported": True}
-        open_handoffs(session, row, parties, [Opening("major_case", detail={"reason": "涉案金额达到重大案件标准"})],
+        open_handoffs(session, row, loaded, [Opening("major_case", detail={"reason": "涉案金额达到重大案件标准"})],
                       rules, actor.id, now)
         session.flush()
-    return case_json(session, row, actor, rules, now, parties=parties)
+    return row
 
 
 def parse_if_match(value: str | None) -> int | None:
@@ -163,7 +195,7 @@ def fire_event(session: Session, actor: Actor, case_id: str, raw_body: bytes, ru
                now: datetime | None = None) -> dict:
     """Fire one event on one case; returns the case as it is after the event."""
     now = now or datetime.now(UTC)
-    row = visible_case(session, actor, case_id, lock=True)
+    row, shared_only = case_access(session, actor, case_id, lock=True)
     try:
         body = encodable(json.loads((raw_body or b"null").decode("utf-8")))
     except (ValueError, UnicodeDecodeError):
@@ -188,13 +220,14 @@ def fire_event(session: Session, actor: Actor, case_id: str, raw_body: bytes, ru
         if stored is not None:
             session.delete(stored)
             session.flush()
-    check_request(actor, event, data, reason)
+    check_request(actor, event, data, reason, shared_only=shared_only)
     if expected_version is not None and expected_version != row.version:
         raise VersionConflict(f"the case is at version {row.version}, not {expected_version}",
                               current_version=row.version)
     parties = load_parties(session, row.id)
-    advance(session, row, parties, actor, actor.id, event, data, reason, rules, now, idempotency_key=idempotency_key)
-    response = case_json(session, row, actor, rules, now, parties=parties)
+    advance(session, row, parties, actor, actor.id, event, data, reason, rules, now, idempotency_key=idempotency_key,
+            shared_only=shared_only)
+    response = case_json(session, row, actor, rules, now, parties=parties, shared_only=shared_only)
     if idempotency_key:
         session.add(IdempotencyKey(principal_id=actor.id, stream_id=case_id, key=idempotency_key,
                                    request_hash=request_hash, response=response, created_at=now))
@@ -203,14 +236,14 @@ def fire_event(session: Session, actor: Actor, case_id: str, raw_body: bytes, ru
 
 def advance(session: Session, row: Case, parties: dict, actor: Actor, actor_id: str, event: str, data: dict,
             reason: str | None, rules: Rules, now: datetime, *, idempotency_key: str | None = None,
-            recorded: dict | None = None) -> Step:
+            recorded: dict | None = None, shared_only: bool = False) -> Step:
     """Run the machine on a locked case, store the result, append the event, open its handoffs.
 
     `recorded` adds what the caller knows beyond the event's data (a handoff answer's id and
     note) to the audited event.
     """
     snap = snapshot(row, *(parties.get("respondent") or (None, None)))
-    step = decide(snap, actor, event, data, reason, rules, now)
+    step = decide(snap, actor, event, data, reason, rules, now, shared_only=shared_only)
     _apply(row, step, now)
     new_version = row.version + 1
     appended = audit.new_event(
@@ -220,6 +253,9 @@ def advance(session: Session, row: Case, parties: dict, actor: Actor, actor_id: 
     )
     row.version, row.head_hash = new_version, appended.hash
     open_handoffs(session, row, parties, step.openings, rules, actor_id, now)
+    for opening in step.openings:
+        if opening.kind == "transfer":
+            open_transfer(session, row, opening.detail["to_district"], actor_id, now, rules)
     session.flush()
     return step
 
@@ -243,8 +279,8 @@ def _apply(row: Case, step: Step, now: datetime) -> None:
 
 
 def get_case(session: Session, actor: Actor, case_id: str, rules: Rules, now: datetime | None = None) -> dict:
-    row = visible_case(session, actor, case_id)
-    return case_json(session, row, actor, rules, now or datetime.now(UTC))
+    row, shared_only = case_access(session, actor, case_id)
+    return case_json(session, row, actor, rules, now or datetime.now(UTC), shared_only=shared_only)
 
 
 def list_cases(session: Session, actor: Actor, rules: Rules, *, district: str | None = None,

@@ -18,6 +18,8 @@ class Settings(BaseSettings):
     """Comma-separated districts delegated to hold patent rulings; the city (150600) always does."""
     max_body_bytes: int = 262_144
     due_soon_workdays: int = 3
+    assistance_workdays: int = 15
+    """The answer clock of an assistance request (SPEC §4: no binding source, configuration)."""
     hearing_threshold_individual: Decimal = Decimal("10000")
     hearing_threshold_organisation: Decimal = Decimal("100000")
     major_case_threshold: Decimal = Decimal("1000000")

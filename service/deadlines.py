@@ -23,7 +23,7 @@ from state_machines import clocks as ck
 from state_machines.case_machine import Rules, today_in_china
 from state_machines.vocabulary import FINAL_STATES, STATE_LABELS, Role
 
-from .models import Case, ClockAlert, District, Escalation, Handoff, Notification, Principal
+from .models import AssistanceRequest, Case, ClockAlert, District, Escalation, Handoff, Notification, Principal
 from .outbox import append_event
 from .sql import insert_if_absent
 
@@ -102,8 +102,43 @@ def sweep(session: Session, rules: Rules, now: datetime, channel: Channel | None
                     channel.send(render("escalated", recipient, case_id=case.id, **context))
                     result.notifications += 1
     _expire_handoffs(session, rules, now, today, channel, recipients, districts, result)
+    _overdue_assistance(session, now, today, channel, recipients, districts, result)
     session.flush()
     return result
+
+
+def _overdue_assistance(session: Session, now: datetime, today: date, channel: Channel, recipients: _Recipients,
+                        districts: dict[str, str], result: SweepResult) -> None:
+    """An assistance request not answered in time: both districts are told, the city escalates it."""
+    rows = session.execute(
+        select(AssistanceRequest, Case).join(Case, Case.id == AssistanceRequest.case_id)
+        .where(AssistanceRequest.state.in_(("requested", "accepted")), AssistanceRequest.due < today)
+    ).all()
+    for r, case in rows:
+        clock = f"assistance_answer:{r.id}"
+        if not insert_if_absent(session, ClockAlert, {"case_id": case.id, "clock": clock, "level": "overdue",
+                                                      "due": r.due, "created_at": now},
+                                ["case_id", "clock", "level", "due"]):
+            continue
+        result.alerts.append({"case_id": case.id, "request_id": r.id, "clock": "assistance_answer",
+                              "level": "overdue", "due": r.due.isoformat()})
+        context = {"number": case.number, "title": case.title, "due": r.due.isoformat(), "request": r.request,
+                   "kind_label": {"investigation": "协查函", "joint_enforcement": "联合执法邀请",
+                                  "transfer": "移送管辖"}[r.kind],
+                   "from_name": districts.get(r.from_district, r.from_district),
+                   "to_name": districts.get(r.to_district, r.to_agency or "")}
+        told = recipients.supervisors[r.from_district] + (recipients.supervisors[r.to_district] if r.to_district
+                                                          else [])
+        for recipient in told:
+            channel.send(render("assistance_overdue", recipient, case_id=case.id, **context))
+            result.notifications += 1
+        if insert_if_absent(session, Escalation, {"id": str(uuid.uuid4()), "case_id": case.id,
+                                                  "district": r.to_district or r.from_district, "clock": clock,
+                                                  "due": r.due, "created_at": now}, ["case_id", "clock", "due"]):
+            result.escalations += 1
+            for recipient in recipients.city:
+                channel.send(render("assistance_overdue", recipient, case_id=case.id, **context))
+                result.notifications += 1
 
 
 def _expire_handoffs(session: Session, rules: Rules, now: datetime, today: date, channel: Channel,

@@ -12,14 +12,17 @@ from datetime import UTC, date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from notifications.messages import render
 from state_machines import handoffs as hk
 from state_machines.errors import Forbidden, InvalidData, InvalidTransition, NotFound
 from state_machines.principals import DISTRICT_ROLES, OVERSIGHT_ROLES, Actor
 from state_machines.types import CHINA_TZ
-from state_machines.vocabulary import Role
+from state_machines.vocabulary import FINAL_STATES, Role
 
+from .assistance import record_external_reply
 from .cases import advance
-from .models import Case, Document, Handoff, HandoffAnswer
+from .deadlines import inbox
+from .models import Case, Document, Handoff, HandoffAnswer, Principal
 from .outbox import append_event
 from .pagination import by_time_and_id, page
 from .serialize import load_parties
@@ -138,11 +141,32 @@ def answer(session: Session, actor: Actor, handoff_id: str, body: dict, rules, *
                     outcome.decision.case_event, {}, None, rules, now, recorded=recorded)
         except InvalidTransition as exc:
             raise InvalidTransition(f"the case is {case_row.state}: {exc.message}", allowed_events=[]) from None
+    elif h.kind == "assistance":
+        record_external_reply(session, h.id, body.get("note"), actor_id, now)
+    elif h.kind == "difficult_case":
+        _record_city_answer(session, h, case, body.get("note"), actor_id, rules, now)
     h.due = outcome.due
     append_event(session, h, f"answer:{decision}", outcome.status, actor_id, now,
                  {"decision": decision, "channel": channel, **({"until": until_day.isoformat()} if until_day else {})})
     session.flush()
     return handoff_json(session, h, session.get(Case, h.case_id))
+
+
+def _record_city_answer(session: Session, h: Handoff, case: Case, note: str | None, actor_id: str, rules,
+                        now: datetime) -> None:
+    """疑难案件请示: the city's answer becomes a note on the case, and its people are told."""
+    text = f"市局答复（{h.detail.get('question', '请示')}）：{note or '（无文字答复）'}"
+    case_row = session.scalar(select(Case).where(Case.id == case.id).with_for_update())
+    if case_row.state not in FINAL_STATES:
+        advance(session, case_row, load_parties(session, case_row.id), Actor(actor_id, Role.supervisor,
+                case_row.district), actor_id, "add_note", {"text": text[:10_000]}, None, rules, now,
+                recorded={"handoff_id": h.id})
+    channel = inbox(session, now)
+    recipients = {case_row.assigned_officer} - {None} | set(session.scalars(select(Principal.id).where(
+        Principal.role == Role.supervisor.value, Principal.district == case_row.district)))
+    for pid in sorted(recipients):
+        channel.send(render("city_answered", pid, case_id=case_row.id, number=case_row.number,
+                            title=case_row.title, question=h.detail.get("question", ""), answer=note or ""))
 
 
 def retry(session: Session, actor: Actor, handoff_id: str, now: datetime | None = None) -> dict:

@@ -47,6 +47,8 @@ def load_rules(session: Session, settings: Settings) -> Rules:
         hearing_threshold_organisation=settings.hearing_threshold_organisation,
         due_soon_workdays=settings.due_soon_workdays,
         major_case_threshold=settings.major_case_threshold,
+        assistance_workdays=settings.assistance_workdays,
+        case_prefixes={code: prefix for code, prefix in session.execute(select(District.code, District.case_prefix))},
     )
 
 

@@ -8,9 +8,13 @@ Who fires what depends on the side: the asked district answers, the asking distr
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date as date_type
 from enum import StrEnum
 
+from pydantic import BaseModel, ConfigDict
 from transitions import Machine
+
+from .types import ShortText, Text
 
 
 class Side(StrEnum):
@@ -66,6 +70,36 @@ def next_state(state: str, event: str) -> str | None:
     return token.state
 
 
-def allowed_events(state: str, side: Side) -> list[str]:
+def allowed_events(state: str, side: Side | None, *, kind: str = "investigation", supervisor: bool = True) -> list[str]:
+    """Events this side may fire now; a transfer is accepted or declined by a supervisor only, never extended."""
+    if side is None:
+        return []
     triggers = set(MACHINE.get_triggers(state))
-    return [r.event for r in ROWS if r.event in triggers and r.side is side]
+    events = [r.event for r in ROWS if r.event in triggers and r.side is side]
+    if kind == "transfer":
+        events = [e for e in events if e in ("accept", "decline")] if supervisor else []
+    return events
+
+
+REASON_REQUIRED = frozenset({"decline", "extend"})
+
+
+class ReplyData(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    findings: Text
+    date: date_type | None = None  # a joint operation's date
+    place: ShortText | None = None
+
+
+class ExtendData(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    until: date_type
+
+
+class NoData(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+EVENT_DATA: dict[str, type[BaseModel]] = {
+    "accept": NoData, "decline": NoData, "reply": ReplyData, "complete": NoData, "extend": ExtendData,
+}

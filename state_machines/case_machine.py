@@ -36,6 +36,8 @@ class Rules:
     hearing_threshold_organisation: Decimal = Decimal("100000")
     due_soon_workdays: int = 3
     major_case_threshold: Decimal = Decimal("1000000")
+    assistance_workdays: int = 15
+    case_prefixes: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
