@@ -37,7 +37,7 @@ from .outbox import open_handoffs
 from .pagination import by_time_and_id, decode_cursor, page
 from .schemas import CaseCreate, PartyIn
 from .serialize import case_json, load_parties, next_due, snapshot, to_cents
-from .sql import upsert_insert
+from .sql import insert_if_absent, upsert_insert
 
 IDEMPOTENCY_TTL = timedelta(hours=24)
 
@@ -76,20 +76,24 @@ def _next_number(session: Session, district: str, year: int, prefix: str) -> tup
 
 
 def _registry_party(session: Session, given: PartyIn, now: datetime) -> Party:
-    """Find the party by credit code or ID number (never by name), or register it."""
-    if given.credit_code:
-        found = session.scalar(select(Party).where(Party.credit_code == given.credit_code))
-    elif given.id_number:
-        found = session.scalar(select(Party).where(Party.id_number == given.id_number))
-    else:
-        found = None
-    if found is not None:
-        return found
-    party = Party(id=str(uuid.uuid4()), type=given.type, name=given.name, credit_code=given.credit_code,
-                  id_number=given.id_number, created_at=now)
-    session.add(party)
-    session.flush()
-    return party
+    """Find the party by credit code or ID number (never by name), or register it.
+
+    Registering is insert-if-absent, so two intakes of one new respondent at the same moment
+    end with one registry entry, not a unique-constraint error.
+    """
+    key = ("credit_code", given.credit_code) if given.credit_code else ("id_number", given.id_number)
+    if key[1] is None:
+        party = Party(id=str(uuid.uuid4()), type=given.type, name=given.name, created_at=now)
+        session.add(party)
+        session.flush()
+        return party
+    column = getattr(Party, key[0])
+    found = session.scalar(select(Party).where(column == key[1]))
+    if found is None:
+        insert_if_absent(session, Party, {"id": str(uuid.uuid4()), "type": given.type, "name": given.name,
+                                          key[0]: key[1], "created_at": now}, [key[0]])
+        found = session.scalar(select(Party).where(column == key[1]))
+    return found
 
 
 def create_case(session: Session, actor: Actor, body: CaseCreate, rules: Rules,
