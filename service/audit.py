@@ -23,9 +23,9 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .models import AssistanceRequest, Case, Event, Handoff
+from .models import AssistanceRequest, Case, Event, Handoff, ReportSubmission
 
-STREAMS = {"case": Case, "handoff": Handoff, "assistance": AssistanceRequest}
+STREAMS = {"case": Case, "handoff": Handoff, "assistance": AssistanceRequest, "report": ReportSubmission}
 """Every table whose rows head an audit stream (their `version` is the stream's length)."""
 
 GENESIS = "0" * 64

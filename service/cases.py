@@ -28,7 +28,7 @@ from state_machines.case_machine import (
 from state_machines.errors import Forbidden, InvalidData, NotFound, VersionConflict
 from state_machines.principals import DISTRICT_ROLES, OVERSIGHT_ROLES, Actor
 from state_machines.types import CHINA_TZ, encodable
-from state_machines.vocabulary import CITY_DIVISION, STATES, Track, track_of
+from state_machines.vocabulary import CITY_DIVISION, FINAL_STATES, STATES, Track, track_of
 
 from . import audit
 from .assistance import open_transfer, shares_case
@@ -273,6 +273,8 @@ def _apply(row: Case, step: Step, now: datetime) -> None:
         row.marks_count = step.facts["marks_count"]
     if step.outcome:
         row.outcome = step.outcome
+    if step.to_state in FINAL_STATES and row.closed_at is None:
+        row.closed_at = now
     if step.event == "decide":
         row.decided_at = now
     elif step.event == "court_overturned":

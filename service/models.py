@@ -103,6 +103,8 @@ class Case(Base):
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
     violation_ended_on: Mapped[date | None] = mapped_column(Date)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    """When the case reached a final state: reports count open cases at a month's end with it."""
     next_bureau_due: Mapped[date | None] = mapped_column(Date)
     """Earliest due date among the bureau's running duties: the work list's index."""
     next_due: Mapped[date | None] = mapped_column(Date)
@@ -120,6 +122,8 @@ class Case(Base):
         Index("ix_cases_next_bureau_due", "next_bureau_due"),
         Index("ix_cases_next_due", "next_due"),
         Index("ix_cases_state", "state"),
+        Index("ix_cases_received", "received_at"),
+        Index("ix_cases_decided", "decided_at"),
     )
 
 
@@ -334,3 +338,32 @@ class AssistanceReply(Base):
     place: Mapped[str | None] = mapped_column(String(200))
     actor: Mapped[str] = mapped_column(String(80))
     at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ReportSubmission(Base):
+    """A district's monthly figures confirmed by its supervisor and frozen (SPEC §6), head of an audit stream."""
+
+    __tablename__ = "report_submissions"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    district: Mapped[str] = mapped_column(String(6))
+    month: Mapped[str] = mapped_column(String(7))  # YYYY-MM
+    snapshot: Mapped[dict] = mapped_column(JSON)
+    submitted_by: Mapped[str] = mapped_column(String(36))
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(Integer)
+    head_hash: Mapped[str] = mapped_column(String(64))
+
+    __table_args__ = (UniqueConstraint("district", "month", name="uq_report_submissions"),)
+
+
+class ReportReminder(Base):
+    """A reminder the report flow has sent; unique, so a rerun sends nothing twice."""
+
+    __tablename__ = "report_reminders"
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(16))  # due_soon | missing
+    month: Mapped[str] = mapped_column(String(7))
+    district: Mapped[str] = mapped_column(String(6))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (UniqueConstraint("kind", "month", "district", name="uq_report_reminders"),)

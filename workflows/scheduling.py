@@ -22,7 +22,7 @@ def start_in_process(runtime: Runtime, interval_seconds: int, first_delay_second
     context.use(runtime)
 
     def loop() -> None:
-        from .sweep import sweep_deadlines
+        from .sweep import report_reminders, sweep_deadlines
 
         delay = first_delay_seconds
         while not stop.wait(delay):
@@ -30,8 +30,9 @@ def start_in_process(runtime: Runtime, interval_seconds: int, first_delay_second
             try:
                 result = sweep_deadlines()
                 log.info("deadline sweep: %s", {k: v for k, v in result.items() if k != "alerts"})
+                report_reminders()
             except Exception:  # the next pass retries; one bad pass must not stop the schedule
-                log.exception("deadline sweep failed")
+                log.exception("scheduled flows failed")
 
     threading.Thread(target=loop, name="ipcase-sweep", daemon=True).start()
     return stop
@@ -69,7 +70,10 @@ def start_dispatcher(runtime: Runtime, poll_seconds: float) -> threading.Event:
 def serve_deployments(interval_seconds: int) -> None:
     """Production: serve the flows to a Prefect server (PREFECT_API_URL); run one per replica."""
     from prefect import serve
+    from prefect.schedules import Cron
 
-    from .sweep import sweep_deadlines
+    from .sweep import report_reminders, sweep_deadlines
 
-    serve(sweep_deadlines.to_deployment(name="sweep-deadlines", interval=timedelta(seconds=interval_seconds)))
+    serve(sweep_deadlines.to_deployment(name="sweep-deadlines", interval=timedelta(seconds=interval_seconds)),
+          report_reminders.to_deployment(name="report-reminders",
+                                         schedule=Cron("0 9 * * *", timezone="Asia/Shanghai")))

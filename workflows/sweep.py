@@ -17,3 +17,13 @@ def sweep_deadlines(now: datetime | None = None) -> dict:
     runtime = context.current()
     with runtime.db.write() as session:
         return deadlines.sweep(session, runtime.rules, now or datetime.now(UTC)).as_dict()
+
+
+@flow(name="report_reminders", retries=2, retry_delay_seconds=60)
+def report_reminders(now: datetime | None = None) -> dict:
+    """Daily: the 15th reminds each district, from the 21st the city hears who has not submitted."""
+    from service import report_reminders as reminders
+
+    runtime = context.current()
+    with runtime.db.write() as session:
+        return reminders.remind(session, now or datetime.now(UTC))

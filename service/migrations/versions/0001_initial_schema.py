@@ -41,9 +41,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "events",
-        sa.Column(
-            "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
-        ),
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
         sa.Column("stream_type", sa.String(length=16), nullable=False),
         sa.Column("stream_id", sa.String(length=36), nullable=False),
         sa.Column("seq", sa.Integer(), nullable=False),
