@@ -46,7 +46,7 @@ def main() -> None:
            "PREFECT_HOME": str(workdir / "prefect"), "PREFECT_LOGGING_LEVEL": "WARNING",
            "IPCASE_SWEEP_INTERVAL_SECONDS": "0"}
     server = subprocess.Popen([sys.executable, "-m", "service.cli", "serve", "--port", str(port)], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     police = WebhookPartner(SECRET).start()
     base = f"http://127.0.0.1:{port}"
     try:
@@ -86,8 +86,8 @@ def main() -> None:
         print(f"handoffs: {len(latencies)}  median {statistics.median(latencies):.2f} s  "
               f"p90 {latencies[int(len(latencies) * 0.9) - 1]:.2f} s  max {latencies[-1]:.2f} s  ({url.split(':')[0]})")
     finally:
-        server.terminate()
-        server.wait(15)
+        server.terminate()  # ipcase stops its Prefect server on SIGTERM
+        server.wait(20)
         police.stop()
 
 

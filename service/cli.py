@@ -13,9 +13,11 @@ app = typer.Typer(help="ipcase: IP enforcement case workflow.", no_args_is_help=
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 principals_app = typer.Typer(help="Users and partner accounts.", no_args_is_help=True)
 audit_app = typer.Typer(help="The audit trail.", no_args_is_help=True)
+reports_app = typer.Typer(help="附件1 and 附件2 for a month.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(principals_app, name="principals")
 app.add_typer(audit_app, name="audit")
+app.add_typer(reports_app, name="reports")
 
 
 def _runtime():
@@ -27,8 +29,15 @@ def _runtime():
 @app.command()
 def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
     """Run the API (embedded default: SQLite file, no other server needed)."""
+    import os
+    import signal
+
     import uvicorn
 
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    # uvicorn re-raises SIGTERM after its graceful shutdown; exiting through SystemExit instead
+    # runs the atexit hooks, which stop Prefect's ephemeral server rather than orphan it.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     runtime = _runtime()
     if runtime.printed_admin_token:
         typer.echo(f"Created the first admin. Its token, shown this once:\n\n    {runtime.printed_admin_token}\n")
@@ -48,6 +57,9 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
 @app.command()
 def worker() -> None:
     """Production: deliver handoffs and serve the deadline sweep to a Prefect server at PREFECT_API_URL."""
+    import signal
+
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     from workflows.scheduling import serve_deployments, start_dispatcher
 
     runtime = _runtime()
@@ -95,6 +107,54 @@ def audit_verify() -> None:
     typer.echo(json.dumps(result.as_dict(), ensure_ascii=False))
     if not result.ok:
         sys.exit(1)
+
+
+def _report(which: str, month: str, district: str | None, fmt: str, output: str | None) -> None:
+    import re
+
+    from . import report_views, reports
+
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
+        typer.echo("error: --month is YYYY-MM", err=True)
+        raise typer.Exit(2)
+    if fmt not in ("json", "csv", "xlsx", "html"):
+        typer.echo("error: --format is json, csv, xlsx or html", err=True)
+        raise typer.Exit(2)
+    runtime = _runtime()
+    if district is not None and district not in runtime.rules.districts:
+        typer.echo(f"error: unknown district {district}", err=True)
+        raise typer.Exit(2)
+    with runtime.db.read() as session:
+        period = reports.Period.month(month)
+        if which == "monthly":
+            report, table = reports.monthly(session, period, district), report_views.monthly_table
+        else:
+            report, table = reports.case_details(session, period, district), report_views.details_table
+    body = json.dumps(report, ensure_ascii=False, indent=2) if fmt == "json" else report_views.render(
+        table(report), fmt)
+    data = body.encode("utf-8") if isinstance(body, str) else body
+    if output:
+        with open(output, "wb") as handle:
+            handle.write(data)
+        typer.echo(f"wrote {output}")
+    else:
+        sys.stdout.buffer.write(data)
+
+
+@reports_app.command("monthly")
+def reports_monthly(month: str = typer.Option(..., help="YYYY-MM"), district: str | None = None,
+                    format: str = typer.Option("xlsx", "--format"),
+                    output: str | None = typer.Option(None, "-o")) -> None:
+    """附件1 全市知识产权行政保护工作数据统计表."""
+    _report("monthly", month, district, format, output)
+
+
+@reports_app.command("case-details")
+def reports_case_details(month: str = typer.Option(..., help="YYYY-MM"), district: str | None = None,
+                         format: str = typer.Option("xlsx", "--format"),
+                         output: str | None = typer.Option(None, "-o")) -> None:
+    """附件2 查办案件明细表."""
+    _report("case-details", month, district, format, output)
 
 
 def main() -> None:

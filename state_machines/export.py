@@ -70,7 +70,7 @@ def as_mermaid(track: Track, current: str | None = None) -> str:
                 lines.append(f"  {source} --> {target}: {r.event}")
     for s in sorted(FINAL_STATES & set(_states(track))):
         lines.append(f"  {s} --> [*]")
-    lines.append(f"  note right of received: internal events (no state change): {', '.join(internal)}")
+    lines.append(f"  note right of received: internal events, no state change — {', '.join(internal)}")
     if current:
         lines.append("  classDef current fill:#ffd7a8,stroke:#c0392b,stroke-width:3px")
         lines.append(f"  class {current} current")

@@ -10,7 +10,7 @@ from sqlalchemy import text
 from ..runtime import Runtime
 from . import errors
 from .middleware import BodyLimitAndMetrics
-from .routes import admin, assistance, audit, cases, handoffs, inbox, meta, reports
+from .routes import admin, assistance, audit, board, cases, handoffs, inbox, meta, reports
 
 API_PREFIX = "/api/v1"
 
@@ -26,6 +26,8 @@ def create_app(runtime: Runtime) -> FastAPI:
     errors.install(app)
     for module in (cases, handoffs, assistance, reports, inbox, admin, audit, meta):
         app.include_router(module.router, prefix=API_PREFIX)
+
+    app.include_router(board.router)
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> JSONResponse:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -19,6 +21,16 @@ from tests.conftest import _free_port
 from tests.helpers import Api, bearer, penalty_case
 
 IPCASE = [sys.executable, "-m", "service.cli"]
+
+
+def stop(proc: subprocess.Popen) -> None:
+    """SIGTERM as a service manager would (ipcase stops its Prefect server itself), then the group."""
+    proc.terminate()
+    try:
+        proc.wait(20)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
 
 
 def _run(args: list[str], database_url: str, **env: str) -> subprocess.CompletedProcess:
@@ -56,7 +68,7 @@ def test_serve_on_an_empty_database_prints_an_admin_token_that_works(tmp_path: P
     env = {**os.environ, "IPCASE_DATABASE_URL": url}
     env.pop("IPCASE_BOOTSTRAP_ADMIN_TOKEN", None)
     proc = subprocess.Popen(IPCASE + ["serve", "--port", str(port)], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
+                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
     try:
         line, token = "", None
         deadline = time.monotonic() + 60
@@ -76,8 +88,7 @@ def test_serve_on_an_empty_database_prints_an_admin_token_that_works(tmp_path: P
                        headers=bearer(token))
         assert r.status_code == 201
     finally:
-        proc.terminate()
-        proc.wait(10)
+        stop(proc)
 
 
 def test_metrics_count_requests_and_events(api: Api) -> None:
@@ -129,7 +140,7 @@ def test_serve_delivers_a_referral_to_the_police_webhook(tmp_path: Path) -> None
            "IPCASE_BOOTSTRAP_ADMIN_TOKEN": "serve-admin-token", "PREFECT_HOME": str(tmp_path / "prefect"),
            "IPCASE_SWEEP_INTERVAL_SECONDS": "0"}
     proc = subprocess.Popen(IPCASE + ["serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+                            stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
             deadline = time.monotonic() + 60
@@ -156,6 +167,22 @@ def test_serve_delivers_a_referral_to_the_police_webhook(tmp_path: Path) -> None
             assert len(police.received) == 1 and police.received[0].signature_ok
             assert police.received[0].body["case_number"] == case["number"]
     finally:
-        proc.terminate()
-        proc.wait(15)
+        stop(proc)
         police.stop()
+
+
+def test_reports_monthly_cli_writes_an_xlsx(api: Api, database_url: str, runtime: Runtime, tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from openpyxl import load_workbook
+
+    officer = api.principal("officer", "150602")
+    api.create(officer, penalty_case())
+    month = datetime.now(UTC).strftime("%Y-%m")
+    target = tmp_path / "fujian1.xlsx"
+    result = _run(["reports", "monthly", "--month", month, "--format", "xlsx", "-o", str(target)], database_url)
+    assert result.returncode == 0, result.stderr
+    sheet = load_workbook(target).worksheets[0]
+    assert [c.value for c in sheet[sheet.max_row]][:2] == ["合计", 1]
+    bad = _run(["reports", "monthly", "--month", "2026-13"], database_url)
+    assert bad.returncode == 2 and "YYYY-MM" in bad.stderr
