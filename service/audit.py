@@ -23,9 +23,10 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .models import AssistanceRequest, Case, Event, Handoff, ReportSubmission
+from .models import AssistanceRequest, Case, DishonestEntry, Event, Handoff, ReportSubmission
 
-STREAMS = {"case": Case, "handoff": Handoff, "assistance": AssistanceRequest, "report": ReportSubmission}
+STREAMS = {"case": Case, "handoff": Handoff, "assistance": AssistanceRequest, "report": ReportSubmission,
+           "dishonest": DishonestEntry}
 """Every table whose rows head an audit stream (their `version` is the stream's length)."""
 
 GENESIS = "0" * 64

@@ -147,10 +147,12 @@ def risk(session: Session, case_row: Case, party_id: str | None) -> dict:
         "five_years_ago": _years_before(received, 5), "two_years_ago": _years_before(received, 2),
         "party_id": party_id,
     }).one()
+    from .credit import on_dishonest_list
+
     return {
         "prior_penalties_5y": int(row[0] or 0),
         "open_cases_elsewhere": int(row[1] or 0),
-        "on_dishonest_list": False,
+        "on_dishonest_list": on_dishonest_list(session, party_id, received.astimezone(CHINA_TZ).date()),
         "repeat_infringement": case_row.kind == "trademark_infringement" and int(row[3] or 0) > 0,
         "prior_same_kind_2y": int(row[2] or 0),
     }

@@ -10,7 +10,7 @@ from sqlalchemy import text
 from ..runtime import Runtime
 from . import errors
 from .middleware import BodyLimitAndMetrics
-from .routes import admin, assistance, audit, board, cases, handoffs, inbox, meta, reports
+from .routes import admin, assistance, audit, board, cases, credit, handoffs, inbox, meta, reports
 
 API_PREFIX = "/api/v1"
 
@@ -24,7 +24,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.state.runtime = runtime
     app.state.actor_cache = {}
     errors.install(app)
-    for module in (cases, handoffs, assistance, reports, inbox, admin, audit, meta):
+    for module in (cases, handoffs, assistance, reports, credit, inbox, admin, audit, meta):
         app.include_router(module.router, prefix=API_PREFIX)
 
     app.include_router(board.router)
