@@ -29,26 +29,26 @@ INSERT INTO cases (id, number, district, year, seq, kind, track, state, version,
                    closed_at, next_bureau_due, next_due, facts, created_at, updated_at, outcome)
 SELECT md5(g::text)::uuid::text,
        'BENCH〔' || g || '〕号',
-       (ARRAY['150602','150603','150621','150622','150623','150624','150625','150626','150627'])[1 + g % 9],
-       2025 + (g % 24) / 12, g,
+       (ARRAY['150602','150603','150621','150622','150623','150624','150625','150626','150627'])[1 + g %% 9],
+       2025 + (g %% 24) / 12, g,
        (ARRAY['trademark_infringement','patent_counterfeit','trademark_violation',
-              'geographical_indication'])[1 + g % 4],
+              'geographical_indication'])[1 + g %% 4],
        'penalty',
-       CASE WHEN g % 10 < 3 THEN 'closed' WHEN g % 10 < 6 THEN 'filed' ELSE 'received' END,
+       CASE WHEN g %% 10 < 3 THEN 'closed' WHEN g %% 10 < 6 THEN 'filed' ELSE 'received' END,
        1, repeat('0', 64),
-       (ARRAY['complaint','report','inspection','online_platform','superior'])[1 + g % 5],
+       (ARRAY['complaint','report','inspection','online_platform','superior'])[1 + g %% 5],
        '合成案件', '基准测试数据',
-       (ARRAY['food','drug','electronics','daily_goods','other'])[1 + g % 5],
-       (ARRAY['mall','market','fair','online_platform','other'])[1 + g % 5],
-       '[]', (g % 1000) * 100, CASE WHEN g % 4 = 0 THEN 500000 END, CASE WHEN g % 8 = 0 THEN 10000 END,
-       t, CASE WHEN g % 4 = 0 THEN t + interval '20 days' END,
-       CASE WHEN g % 10 < 3 THEN t + interval '40 days' END,
-       CASE WHEN g % 10 >= 3 THEN (t + interval '30 days')::date END,
-       CASE WHEN g % 10 >= 3 THEN (t + interval '30 days')::date END,
-       '{}', t, t, CASE WHEN g % 10 < 3 THEN 'penalty' END
+       (ARRAY['food','drug','electronics','daily_goods','other'])[1 + g %% 5],
+       (ARRAY['mall','market','fair','online_platform','other'])[1 + g %% 5],
+       '[]', (g %% 1000) * 100, CASE WHEN g %% 4 = 0 THEN 500000 END, CASE WHEN g %% 8 = 0 THEN 10000 END,
+       t, CASE WHEN g %% 4 = 0 THEN t + interval '20 days' END,
+       CASE WHEN g %% 10 < 3 THEN t + interval '40 days' END,
+       CASE WHEN g %% 10 >= 3 THEN (t + interval '30 days')::date END,
+       CASE WHEN g %% 10 >= 3 THEN (t + interval '30 days')::date END,
+       '{}', t, t, CASE WHEN g %% 10 < 3 THEN 'penalty' END
 FROM generate_series(1, %(n)s) AS g,
-     LATERAL (SELECT timestamptz '2025-01-01 00:00+08' + ((g % 24) * interval '1 month')
-                     + ((g * 7919 % 28) * interval '1 day') AS t) AS times
+     LATERAL (SELECT timestamptz '2025-01-01 00:00+08' + ((g %% 24) * interval '1 month')
+                     + ((g::bigint * 7919 %% 28) * interval '1 day') AS t) AS times
 """
 EVENTS = """
 INSERT INTO events (stream_type, stream_id, seq, event, from_state, to_state, actor, at, data, reason, prev_hash, hash)

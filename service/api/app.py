@@ -9,6 +9,7 @@ from sqlalchemy import text
 
 from ..runtime import Runtime
 from . import errors
+from .deps import AuthFailures
 from .middleware import BodyLimitAndMetrics
 from .routes import admin, assistance, audit, board, cases, credit, handoffs, inbox, meta, reports
 
@@ -23,6 +24,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     )
     app.state.runtime = runtime
     app.state.actor_cache = {}
+    app.state.auth_failures = AuthFailures(runtime.settings.auth_failures_per_minute)
     errors.install(app)
     for module in (cases, handoffs, assistance, reports, credit, inbox, admin, audit, meta):
         app.include_router(module.router, prefix=API_PREFIX)

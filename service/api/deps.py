@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 import time
+from collections import defaultdict, deque
 from collections.abc import Iterator
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
@@ -14,7 +16,7 @@ from state_machines.vocabulary import Role
 
 from ..principals import actor_of, find_by_token, hash_token
 from ..runtime import Runtime
-from .errors import Unauthorized
+from .errors import TooManyRequests, Unauthorized
 
 _ACTOR_CACHE_SECONDS = 30.0
 
@@ -34,12 +36,44 @@ def read_session(runtime: RuntimeDep) -> Iterator[Session]:
 ReadSession = Annotated[Session, Depends(read_session)]
 
 
+class AuthFailures:
+    """Failed authentications per client address in a sliding minute: guessing tokens gets 429."""
+
+    def __init__(self, per_minute: int) -> None:
+        self.per_minute = per_minute
+        self._seen: dict[str, deque[float]] = defaultdict(deque)
+        self._lock = threading.Lock()
+
+    def _recent(self, client: str, now: float) -> deque[float]:
+        window = self._seen[client]
+        while window and window[0] < now - 60:
+            window.popleft()
+        return window
+
+    def refuse(self, client: str, message: str) -> NoReturn:
+        """Count a failed authentication; past the limit the answer is 429 instead of 401.
+
+        Valid tokens are never slowed down: only requests that fail to authenticate are counted
+        and refused, so colleagues behind the same address keep working.
+        """
+        with self._lock:
+            if len(self._seen) > 10_000:
+                self._seen.clear()
+            window = self._recent(client, time.monotonic())
+            window.append(time.monotonic())
+            if len(window) > self.per_minute:
+                raise TooManyRequests("too many failed authentications from this address; wait a minute")
+        raise Unauthorized(message)
+
+
 def current_actor(request: Request, runtime: RuntimeDep) -> Actor:
     """The principal behind the bearer token; cached briefly so a request costs no extra query."""
+    failures: AuthFailures = request.app.state.auth_failures
+    client = request.client.host if request.client else "unknown"
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthorized("send Authorization: Bearer <token>")
+        failures.refuse(client, "send Authorization: Bearer <token>")
     key = hash_token(token.strip())
     cache: dict[str, tuple[float, Actor]] = request.app.state.actor_cache
     hit = cache.get(key)
@@ -49,7 +83,7 @@ def current_actor(request: Request, runtime: RuntimeDep) -> Actor:
     with runtime.db.read() as session:
         principal = find_by_token(session, token.strip())
     if principal is None:
-        raise Unauthorized("unknown token")
+        failures.refuse(client, "unknown token")
     actor = actor_of(principal)
     if len(cache) > 10_000:
         cache.clear()

@@ -56,8 +56,9 @@ def _respond(report: dict, table, fmt: str, name: str) -> Response | dict:
 def monthly(actor: CurrentActor, session: ReadSession, month: Month = None,
             start: Annotated[date | None, Query(alias="from")] = None, to: date | None = None,
             district: Annotated[str | None, Query(max_length=6)] = None, format: Format = "json") -> Response | dict:
+    scope = _scope(actor, district)
     period = _period(month, start, to)
-    report = reports.monthly(session, period, _scope(actor, district))
+    report = reports.monthly(session, period, scope)
     return _respond(report, report_views.monthly_table(report), format, f"fujian1-{period.start:%Y-%m}")
 
 
@@ -66,8 +67,9 @@ def case_details(actor: CurrentActor, session: ReadSession, month: Month = None,
                  start: Annotated[date | None, Query(alias="from")] = None, to: date | None = None,
                  district: Annotated[str | None, Query(max_length=6)] = None,
                  format: Format = "json") -> Response | dict:
+    scope = _scope(actor, district)
     period = _period(month, start, to)
-    report = reports.case_details(session, period, _scope(actor, district))
+    report = reports.case_details(session, period, scope)
     return _respond(report, report_views.details_table(report), format, f"fujian2-{period.start:%Y-%m}")
 
 

@@ -1,0 +1,148 @@
+"""Every endpoint × every role, generated from the OpenAPI route table: a new endpoint fails here until
+its row says who may call it. Probes use unknown ids and empty bodies, so nothing is found or written."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from service.api.deps import AuthFailures
+from tests.helpers import Api, bearer
+
+ROLES = ("officer", "supervisor", "city", "auditor", "partner", "admin")
+READERS = {"officer": 200, "supervisor": 200, "city": 200, "auditor": 200, "partner": 403, "admin": 403}
+
+
+def everyone(status: int) -> dict[str, int]:
+    return dict.fromkeys(ROLES, status)
+
+
+# "METHOD path" -> expected status per role for the probe; `None` means no token: 401 unless given.
+MATRIX: dict[str, dict[str, int]] = {
+    "GET /healthz": {**everyone(200), "anonymous": 200},
+    "GET /metrics": {**everyone(200), "anonymous": 200},
+    "POST /api/v1/cases": everyone(422),
+    "GET /api/v1/cases": READERS,
+    "GET /api/v1/cases/{case_id}": everyone(404),
+    "POST /api/v1/cases/{case_id}/events": everyone(404),
+    "GET /api/v1/cases/{case_id}/history": everyone(404),
+    "GET /api/v1/cases/{case_id}/documents": everyone(404),
+    "GET /api/v1/handoffs": {**READERS, "partner": 200},
+    "GET /api/v1/handoffs/{handoff_id}": everyone(404),
+    "POST /api/v1/handoffs/{handoff_id}/answer": everyone(422),
+    "POST /api/v1/handoffs/{handoff_id}/retry": everyone(404),
+    "POST /api/v1/handoffs/{handoff_id}/callback": {**everyone(404), "anonymous": 404},
+    "POST /api/v1/assistance-requests": everyone(422),
+    "GET /api/v1/assistance-requests": READERS,
+    "GET /api/v1/assistance-requests/{request_id}": everyone(404),
+    "POST /api/v1/assistance-requests/{request_id}/events": everyone(404),
+    "GET /api/v1/reports/monthly": {**READERS, "officer": 422, "supervisor": 422, "city": 422, "auditor": 422},
+    "GET /api/v1/reports/case-details": {**READERS, "officer": 422, "supervisor": 422, "city": 422,
+                                         "auditor": 422},
+    "GET /api/v1/reports/bulletin": everyone(422),
+    "GET /api/v1/reports/summary": everyone(422),
+    "POST /api/v1/reports/monthly/submissions": everyone(422),
+    "GET /api/v1/reports/monthly/submissions": READERS,
+    "GET /api/v1/parties": {**READERS, "officer": 422, "supervisor": 422, "city": 422, "auditor": 422},
+    "GET /api/v1/parties/{party_id}": {**READERS, "officer": 404, "supervisor": 404, "city": 404, "auditor": 404},
+    "POST /api/v1/dishonest-list": everyone(422),
+    "GET /api/v1/dishonest-list": READERS,
+    "POST /api/v1/dishonest-list/{entry_id}/events": everyone(422),
+    "POST /api/v1/typical-cases": everyone(422),
+    "GET /api/v1/typical-cases": READERS,
+    "GET /api/v1/notifications": everyone(200),
+    "POST /api/v1/notifications/{notification_id}/read": everyone(404),
+    "GET /api/v1/escalations": READERS,
+    "POST /api/v1/principals": everyone(422),
+    "GET /api/v1/principals": {**everyone(403), "admin": 200},
+    "GET /api/v1/agencies": everyone(200),
+    "PATCH /api/v1/agencies/{code}": everyone(422),
+    "GET /api/v1/audit/events": {**everyone(403), "auditor": 200, "city": 200, "admin": 200},
+    "GET /api/v1/audit/verify": {**everyone(403), "auditor": 200, "city": 200, "admin": 200},
+    "GET /api/v1/state-machine": everyone(200),
+}
+
+
+def routes(client) -> list[str]:
+    paths = client.app.openapi()["paths"]
+    return sorted(f"{method.upper()} {path}" for path, ops in paths.items() for method in ops)
+
+
+def test_every_route_is_in_the_matrix(client) -> None:
+    assert routes(client) == sorted(MATRIX)
+
+
+@pytest.fixture
+def tokens(api: Api) -> dict[str, str | None]:
+    out: dict[str, str | None] = {"admin": api.admin, "anonymous": None}
+    for role in ROLES:
+        if role == "admin":
+            continue
+        district = "150602" if role in ("officer", "supervisor") else None
+        out[role] = api.principal(role, district, agency="police-150602" if role == "partner" else None)
+    return out
+
+
+def test_matrix(api: Api, tokens) -> None:
+    failures = []
+    for key, expected in MATRIX.items():
+        method, template = key.split(" ", 1)
+        path = template
+        for name in ("case_id", "handoff_id", "request_id", "party_id", "entry_id", "notification_id"):
+            path = path.replace("{" + name + "}", str(uuid.uuid4()))
+        path = path.replace("{code}", "police-150602")
+        for role, token in tokens.items():
+            want = expected.get(role, 401 if role == "anonymous" else None)
+            headers = bearer(token) if token else {}
+            body = {} if method in ("POST", "PATCH") else None
+            api.client.app.state.auth_failures = AuthFailures(30)  # the rate limit has its own test
+            response = api.client.request(method, path, headers=headers, json=body)
+            if response.status_code != want:
+                failures.append(f"{key} as {role}: {response.status_code} (expected {want})")
+            if response.status_code >= 400 and path.startswith("/api"):
+                assert set(response.json()["error"]) >= {"code", "message"}
+    assert failures == []
+
+
+def test_failed_authentication_is_rate_limited_but_valid_tokens_pass(api: Api, tokens) -> None:
+    statuses = [api.client.get("/api/v1/cases", headers=bearer(f"guess-{i}")).status_code for i in range(40)]
+    assert statuses[:30] == [401] * 30 and set(statuses[30:]) == {429}
+    limited = api.client.get("/api/v1/cases", headers=bearer("guess-again")).json()
+    assert limited["error"]["code"] == "too_many_requests"
+    assert api.client.get("/api/v1/cases", headers=bearer(tokens["officer"])).status_code == 200
+
+
+@pytest.mark.parametrize("attack", ["' OR '1'='1", "150602'; DROP TABLE cases; --", "%' OR 1=1 --",
+                                    "\\x00", "1 UNION SELECT token_hash FROM principals"])
+def test_sql_injection_in_filters_is_inert(api: Api, tokens, attack: str) -> None:
+    from tests.helpers import penalty_case
+
+    case = api.create(tokens["officer"], penalty_case())
+    city = tokens["city"]
+    probes = [("/cases", {"district": attack}), ("/cases", {"cursor": attack}), ("/handoffs", {"agency": attack}),
+              ("/handoffs", {"case_id": attack}), ("/audit/events", {"actor": attack}),
+              ("/audit/events", {"case_id": attack}), ("/parties", {"name": attack}),
+              ("/parties", {"credit_code": attack}), ("/assistance-requests", {"case_id": attack}),
+              ("/escalations", {"district": attack}), ("/reports/monthly", {"month": attack}),
+              ("/reports/monthly", {"month": "2026-01", "district": attack})]
+    for path, params in probes:
+        response = api.get(city, path, **params)
+        assert response.status_code < 500, (path, params, response.text)
+        if response.status_code == 200 and "items" in response.json():
+            assert response.json()["items"] == [] or path == "/reports/monthly"
+    assert api.get(city, f"/cases/{case['id']}").status_code == 200
+    assert api.get(city, "/audit/verify").json()["ok"] is True
+
+
+def test_tokens_are_never_returned_or_logged(api: Api, tokens, caplog) -> None:
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    officer = tokens["officer"]
+    api.get(officer, "/cases")
+    api.client.get("/api/v1/cases", headers=bearer(officer + "x"))
+    listed = api.get(api.admin, "/principals").text
+    for token in (officer, api.admin):
+        assert token not in listed
+        assert token not in caplog.text
