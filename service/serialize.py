@@ -16,7 +16,7 @@ from state_machines.recommendations import referral_hints
 from state_machines.types import CHINA_TZ
 from state_machines.vocabulary import FINAL_STATES, STATE_LABELS, Track
 
-from .models import AMOUNT_COLUMNS, Case, CaseParty, Party
+from .models import AMOUNT_COLUMNS, Case, CaseParty, DishonestEntry, Party
 
 CENT = Decimal("0.01")
 
@@ -113,12 +113,19 @@ def _risk_statement():
     same_kind_2y = and_(penalised, Case.kind == kind, Case.decided_at >= bindparam("two_years_ago"))
     tm_repeat = and_(penalised, Case.kind == "trademark_infringement")
     open_elsewhere = and_(Case.state.not_in(FINAL_STATES), Case.district != district)
+    listed = (
+        select(func.count()).select_from(DishonestEntry)
+        .where(DishonestEntry.party_id == bindparam("party_id"), DishonestEntry.state == "approved",
+               DishonestEntry.until >= bindparam("today"))
+        .scalar_subquery()
+    )
     return (
         select(
             func.sum(case((penalised, 1), else_=0)),
             func.sum(case((open_elsewhere, 1), else_=0)),
             func.sum(case((same_kind_2y, 1), else_=0)),
             func.sum(case((tm_repeat, 1), else_=0)),
+            listed,
         )
         .select_from(CaseParty)
         .join(Case, Case.id == CaseParty.case_id)
@@ -145,14 +152,12 @@ def risk(session: Session, case_row: Case, party_id: str | None) -> dict:
     row = session.execute(RISK, {
         "received": received, "case_id": case_row.id, "district": case_row.district, "kind": case_row.kind,
         "five_years_ago": _years_before(received, 5), "two_years_ago": _years_before(received, 2),
-        "party_id": party_id,
+        "party_id": party_id, "today": received.astimezone(CHINA_TZ).date(),
     }).one()
-    from .credit import on_dishonest_list
-
     return {
         "prior_penalties_5y": int(row[0] or 0),
         "open_cases_elsewhere": int(row[1] or 0),
-        "on_dishonest_list": on_dishonest_list(session, party_id, received.astimezone(CHINA_TZ).date()),
+        "on_dishonest_list": int(row[4] or 0) > 0,
         "repeat_infringement": case_row.kind == "trademark_infringement" and int(row[3] or 0) > 0,
         "prior_same_kind_2y": int(row[2] or 0),
     }
