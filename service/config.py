@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     delivery_backoff: str = "2,10,30,120,600"
     """Seconds between delivery attempts; one more attempt than delays (SPEC §5: 6 attempts)."""
     delivery_timeout_seconds: float = 10.0
+    delivery_lease_seconds: float = 120.0
+    """How long a dispatcher owns a handoff it took; after a crash, the next one retakes it then."""
     dispatch_poll_seconds: float = 0.5
     db_pool_size: int = 10
     auth_failures_per_minute: int = 30

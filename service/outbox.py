@@ -134,7 +134,7 @@ def has_due(session: Session, now: datetime) -> bool:
         or_(Handoff.claimed_until.is_(None), Handoff.claimed_until < now)))))
 
 
-def claim_due(session: Session, now: datetime, limit: int = 50) -> list[str]:
+def claim_due(session: Session, now: datetime, limit: int = 50, lease: timedelta = LEASE) -> list[str]:
     """Lease up to `limit` due handoffs to this dispatcher; others skip them until the lease ends."""
     query = (select(Handoff.id).where(
         Handoff.status == "pending", Handoff.next_attempt_at <= now,
@@ -142,7 +142,7 @@ def claim_due(session: Session, now: datetime, limit: int = 50) -> list[str]:
         .order_by(Handoff.next_attempt_at).limit(limit).with_for_update(skip_locked=True))
     ids = list(session.scalars(query))
     if ids:
-        session.execute(update(Handoff).where(Handoff.id.in_(ids)).values(claimed_until=now + LEASE))
+        session.execute(update(Handoff).where(Handoff.id.in_(ids)).values(claimed_until=now + lease))
     return ids
 
 

@@ -10,7 +10,7 @@ while tasks inside one are cheap.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from prefect import flow, task
 
@@ -50,6 +50,7 @@ def dispatch_handoffs(limit: int = 50) -> dict[str, str]:
     """Deliver every handoff whose next attempt is due; returns handoff id → status after the attempt."""
     runtime = context.current()
     with runtime.db.write() as session:
-        ids = outbox.claim_due(session, datetime.now(UTC), limit)
+        ids = outbox.claim_due(session, datetime.now(UTC), limit,
+                               timedelta(seconds=runtime.settings.delivery_lease_seconds))
     futures = {handoff_id: deliver_handoff.submit(handoff_id) for handoff_id in ids}
     return {handoff_id: future.result() for handoff_id, future in futures.items()}
