@@ -112,6 +112,8 @@ def create_case(session: Session, actor: Actor, body: CaseCreate, rules: Rules,
     received_at = body.received_at or now
     if received_at > now + timedelta(minutes=5):
         raise InvalidData("received_at may not be in the future", fields=["received_at"])
+    if received_at.year < 1990:
+        raise InvalidData("received_at is before 1990", fields=["received_at"])
     parties = {}
     for role in ("respondent", "complainant"):
         given: PartyIn | None = getattr(body.parties, role)

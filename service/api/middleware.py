@@ -19,10 +19,13 @@ EVENTS_FIRED = Counter("ipcase_case_events_total", "Case events fired", ["event"
 
 
 def _too_large(limit: int) -> list[dict]:
-    body = json.dumps({"error": {"code": "payload_too_large",
-                                 "message": f"request bodies are limited to {limit} bytes"}}).encode()
+    return _error(413, "payload_too_large", f"request bodies are limited to {limit} bytes")
+
+
+def _error(status: int, code: str, message: str) -> list[dict]:
+    body = json.dumps({"error": {"code": code, "message": message}}).encode()
     return [
-        {"type": "http.response.start", "status": 413,
+        {"type": "http.response.start", "status": status,
          "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]},
         {"type": "http.response.body", "body": body},
     ]
@@ -46,6 +49,12 @@ class BodyLimitAndMetrics:
             for message in _too_large(limit):
                 await send(message)
             self._observe(scope, 413, started)
+            return
+        target = scope.get("query_string", b"") + scope.get("raw_path", b"")
+        if b"%00" in target or b"\x00" in target:  # no database stores a NUL in text
+            for message in _error(422, "validation_error", "the URL contains a NUL character (%00)"):
+                await send(message)
+            self._observe(scope, 422, started)
             return
         received = 0
 

@@ -156,3 +156,33 @@ def test_random_bodies_never_produce_a_500(api: Api) -> None:
         r = api.client.post("/api/v1/cases", json=body, headers=bearer(officer))
         assert r.status_code < 500, (body, r.text)
     assert api.get(api.principal("auditor"), "/audit/verify").json()["ok"] is True
+
+
+def test_nul_characters_are_refused_on_every_write_endpoint(api: Api) -> None:
+    """Found by schemathesis: NUL in a field reached PostgreSQL (a 500) on the newer endpoints."""
+    officer, supervisor = api.principal("officer", "150602"), api.principal("supervisor", "150602")
+    case = api.create(officer, penalty_case())
+    city = api.principal("city")
+    probes = [
+        (officer, "/api/v1/assistance-requests", {"case_id": case["id"], "kind": "investigation",
+                                                  "to_district": "150603", "request": "协查\u0000"}),
+        (supervisor, "/api/v1/dishonest-list", {"party_id": case["parties"]["respondent"]["id"],
+                                                "basis": "x\u0000", "until": "2099-01-01"}),
+        (city, "/api/v1/typical-cases", {"case_id": case["id"], "summary": "\u0000"}),
+        (supervisor, "/api/v1/handoffs/00000000-0000-0000-0000-000000000000/answer",
+         {"decision": "accepted", "note": "\u0000"}),
+    ]
+    for token, path, body in probes:
+        r = api.client.post(path, json=body, headers=bearer(token))
+        assert r.status_code == 422, (path, r.text)
+    r = api.client.patch("/api/v1/agencies/police-150602", headers=bearer(api.admin),
+                         json={"channel": {"type": "email", "address": "a\u0000@b.cn"}})
+    assert r.status_code == 422
+
+
+def test_nul_in_the_url_is_a_validation_error(api: Api) -> None:
+    """Found by schemathesis on PostgreSQL: a NUL in a query parameter reached the database."""
+    city = api.principal("city")
+    for url in ("/api/v1/parties?name=a%00b", "/api/v1/audit/events?case_id=x%00", "/api/v1/cases/ab%00cd"):
+        r = api.client.get(url, headers=bearer(city))
+        assert r.status_code == 422 and r.json()["error"]["code"] == "validation_error", url

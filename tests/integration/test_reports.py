@@ -171,6 +171,11 @@ def test_xlsx_and_csv_open_with_their_readers(api: Api, seeded) -> None:
 
         html = api.get(city, "/reports/monthly", month="2026-03", format="html")
         assert html.headers["content-type"].startswith("text/html") and "附件1" in html.text
+        details_html = api.get(city, "/reports/case-details", month="2026-03", format="html")
+        assert details_html.status_code == 200 and "合计 5 件" in details_html.text
+        for fmt in ("html", "csv", "xlsx"):
+            bulletin = api.get(city, "/reports/bulletin", format=fmt, **{"from": "2026-02-01", "to": "2026-03-31"})
+            assert bulletin.status_code == 200, (fmt, bulletin.text[:200])
 
 
 def test_bulletin_ranks_districts_and_summaries_render(api: Api, seeded) -> None:
@@ -218,3 +223,20 @@ def test_submission_freezes_the_figures_and_reminders_run_once(api: Api, runtime
         assert any(n["subject"].startswith("【报表未报】2026-03") for n in notes)
         supervisor = api.get(people["b_sup"], "/notifications").json()["items"]
         assert any(n["subject"].startswith("【报表提醒】") for n in supervisor)
+
+
+def test_impossible_periods_are_validation_errors(api: Api) -> None:
+    """Found by schemathesis: year 0 made the period arithmetic raise (a 500)."""
+    city = api.principal("city")
+    supervisor = api.principal("supervisor", A)
+    for params in ({"month": "0000-01"}, {"month": "9999-12"}, {"from": "0001-01-01", "to": "0001-12-31"},
+                   {"from": "9999-01-01", "to": "9999-12-31"}):
+        for path in ("/reports/monthly", "/reports/case-details"):
+            response = api.get(city, path, **params)
+            assert response.status_code == 422, (path, params, response.text)
+    r = api.client.post("/api/v1/reports/monthly/submissions", json={"month": "0000-01"}, headers=bearer(supervisor))
+    assert r.status_code == 422
+    officer = api.principal("officer", A)
+    r = api.client.post("/api/v1/cases", json=penalty_case(A, received_at="0001-01-01T00:00:00+08:00"),
+                        headers=bearer(officer))
+    assert r.status_code == 422

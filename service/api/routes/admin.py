@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl
+from pydantic import Field, HttpUrl
 from sqlalchemy import select
 
 from state_machines.errors import NotFound
@@ -13,7 +13,7 @@ from state_machines.vocabulary import Role
 
 from ...models import Agency, Principal
 from ...principals import create_principal
-from ...schemas import PrincipalCreate
+from ...schemas import PrincipalCreate, Strict
 from ..deps import CurrentActor, ReadSession, RuntimeDep, require
 
 router = APIRouter(tags=["admin"])
@@ -50,26 +50,22 @@ def list_agencies(actor: CurrentActor, session: ReadSession) -> dict:
     return {"items": [agency_json(a) for a in rows], "next_cursor": None}
 
 
-class Webhook(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Webhook(Strict):
     type: Literal["webhook"]
     url: HttpUrl
     secret: Annotated[str, Field(min_length=16, max_length=200)]
 
 
-class Email(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Email(Strict):
     type: Literal["email"]
     address: Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=200)]
 
 
-class Inbox(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Inbox(Strict):
     type: Literal["inbox"]
 
 
-class AgencyPatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class AgencyPatch(Strict):
     channel: Annotated[Webhook | Email | Inbox, Field(discriminator="type")]
 
 

@@ -7,20 +7,20 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from state_machines import assistance_machine as am
 from state_machines.errors import InvalidData
 from state_machines.types import Code, ShortText, Text, encodable
 
 from ... import assistance as service
+from ...schemas import Strict
 from ..deps import CurrentActor, ReadSession, RuntimeDep
 
 router = APIRouter(tags=["assistance"])
 
 
-class AssistanceCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class AssistanceCreate(Strict):
     case_id: Annotated[str, Field(max_length=36)]
     kind: Literal["investigation", "joint_enforcement", "transfer"]
     to_district: Code | None = None
@@ -29,10 +29,9 @@ class AssistanceCreate(BaseModel):
     operation: ShortText | None = None
 
 
-class AssistanceEventIn(BaseModel):
+class AssistanceEventIn(Strict):
     """Documents the event body; it is validated by the service in SPEC §3's refusal order."""
 
-    model_config = ConfigDict(extra="forbid")
     event: Literal[am.EVENTS]  # type: ignore[valid-type]
     data: dict = {}
     reason: str | None = None
@@ -40,7 +39,7 @@ class AssistanceEventIn(BaseModel):
 
 @router.post("/assistance-requests", status_code=201)
 def create(body: AssistanceCreate, actor: CurrentActor, runtime: RuntimeDep) -> dict:
-    encodable(body.model_dump())
+
     with runtime.db.write() as session:
         return service.create(session, actor, body.model_dump(), runtime.rules)
 

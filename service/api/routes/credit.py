@@ -7,12 +7,13 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from notifications.report_files import Table, to_csv, to_html, to_xlsx
 
 from ... import credit
 from ...report_views import MEDIA
+from ...schemas import Strict
 from ..deps import CurrentActor, ReadSession, RuntimeDep
 
 router = APIRouter(tags=["credit"])
@@ -30,22 +31,19 @@ def get_party(party_id: str, actor: CurrentActor, session: ReadSession) -> dict:
     return credit.get_party(session, actor, party_id)
 
 
-class Proposal(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Proposal(Strict):
     party_id: Annotated[str, Field(max_length=36)]
     basis: Annotated[str, Field(min_length=1, max_length=2000)]
     until: date
     case_id: Annotated[str | None, Field(max_length=36)] = None
 
 
-class DecisionData(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class DecisionData(Strict):
     decision: Annotated[str | None, Field(max_length=2000)] = None
     on_application: bool = False
 
 
-class DishonestEvent(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class DishonestEvent(Strict):
     event: Literal["approve", "reject", "repair"]
     data: DecisionData = DecisionData()
     reason: Annotated[str | None, Field(max_length=2000)] = None
@@ -83,8 +81,7 @@ def list_entries(actor: CurrentActor, session: ReadSession, state: EntryState | 
                     headers={"Content-Disposition": f'attachment; filename="dishonest-list.{format}"'})
 
 
-class Nomination(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Nomination(Strict):
     case_id: Annotated[str, Field(max_length=36)]
     summary: Annotated[str, Field(min_length=1, max_length=5000)]
 

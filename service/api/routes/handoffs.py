@@ -7,18 +7,18 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
 from notifications.delivery import SIGNATURE_HEADER, signature_matches
 from state_machines.errors import Forbidden, InvalidData, NotFound
 from state_machines.principals import Actor
-from state_machines.types import CHINA_TZ
+from state_machines.types import CHINA_TZ, encodable
 from state_machines.vocabulary import Role
 
 from ... import handoffs as service
 from ...cases import visible_case
 from ...models import Agency, Document, Handoff
+from ...schemas import Strict
 from ..deps import CurrentActor, ReadSession, RuntimeDep
 from ..errors import Unauthorized
 
@@ -27,10 +27,9 @@ router = APIRouter(tags=["handoffs"])
 Status = Literal["pending", "delivered", "answered", "closed", "failed", "expired"]
 
 
-class AnswerIn(BaseModel):
+class AnswerIn(Strict):
     """Documents the answer body; it is validated by the service."""
 
-    model_config = ConfigDict(extra="forbid")
     decision: str
     note: str | None = None
     reference: str | None = None
@@ -40,7 +39,7 @@ class AnswerIn(BaseModel):
 
 def _body(raw: bytes) -> dict:
     try:
-        return service.validate_answer_body(json.loads(raw.decode("utf-8")))
+        return service.validate_answer_body(encodable(json.loads(raw.decode("utf-8"))))
     except (ValueError, UnicodeDecodeError):
         raise InvalidData("the body is not valid JSON", fields=["body"]) from None
 

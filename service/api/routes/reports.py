@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 from sqlalchemy import select
 
 from state_machines.errors import Forbidden, GuardFailed, InvalidData
@@ -18,11 +18,13 @@ from state_machines.vocabulary import Role
 
 from ... import audit, report_views, reports
 from ...models import ReportSubmission
+from ...schemas import Strict
 from ..deps import CurrentActor, ReadSession, RuntimeDep
 
 router = APIRouter(tags=["reports"])
 Format = Literal["json", "csv", "xlsx", "html"]
-Month = Annotated[str | None, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
+MONTH_PATTERN = r"^(19|20|21)\d{2}-(0[1-9]|1[0-2])$"
+Month = Annotated[str | None, Query(pattern=MONTH_PATTERN)]
 
 
 def _scope(actor: Actor, district: str | None) -> str | None:
@@ -39,7 +41,7 @@ def _scope(actor: Actor, district: str | None) -> str | None:
 def _period(month: str | None, start: date | None, end: date | None) -> reports.Period:
     if month:
         return reports.Period.month(month)
-    if start and end and start <= end and (end - start).days <= 366:
+    if start and end and start <= end and (end - start).days <= 366 and 1900 <= start.year and end.year < 2200:
         return reports.Period(start, end)
     raise InvalidData("give month=YYYY-MM, or from and to (at most a year apart)", fields=["month", "from", "to"])
 
@@ -94,9 +96,8 @@ def summary(actor: CurrentActor, session: ReadSession, year: Annotated[int, Quer
     return _respond(report, report_views.bulletin_table(report), format, f"summary-{year}-{period}")
 
 
-class SubmissionIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    month: Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
+class SubmissionIn(Strict):
+    month: Annotated[str, Field(pattern=MONTH_PATTERN)]
 
 
 @router.post("/reports/monthly/submissions", status_code=201)
