@@ -36,10 +36,7 @@ SHARING_STATES = ("accepted", "replied")
 
 def _append(session: Session, r: AssistanceRequest, event: str, to_state: str, actor: str, now: datetime,
             data: dict | None = None, reason: str | None = None) -> None:
-    row = audit.new_event(session, stream_type="assistance", stream_id=r.id, seq=r.version + 1, event=event,
-                          from_state=r.state if r.version else None, to_state=to_state, actor=actor, at=now,
-                          data=data or {}, reason=reason, prev_hash=r.head_hash or audit.GENESIS)
-    r.version, r.head_hash, r.state, r.updated_at = r.version + 1, row.hash, to_state, now
+    audit.append_to_stream(session, r, "assistance", event, to_state, actor, now, data, reason)
 
 
 def shares_case(session: Session, actor: Actor, case: Case) -> bool:

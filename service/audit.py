@@ -65,6 +65,19 @@ def new_event(session: Session, *, stream_type: str, stream_id: str, seq: int, e
     return row
 
 
+def append_to_stream(session: Session, head, stream_type: str, event: str, to_state: str, actor: str,
+                     now: datetime, data: dict | None = None, reason: str | None = None,
+                     state_attr: str = "state") -> Event:
+    """Append the next event of a stream whose head row (handoff, request, list entry) carries
+    `version`, `head_hash`, `updated_at` and a state column, and move the head along."""
+    row = new_event(session, stream_type=stream_type, stream_id=head.id, seq=head.version + 1, event=event,
+                    from_state=getattr(head, state_attr) if head.version else None, to_state=to_state, actor=actor,
+                    at=now, data=data or {}, reason=reason, prev_hash=head.head_hash or GENESIS)
+    head.version, head.head_hash, head.updated_at = head.version + 1, row.hash, now
+    setattr(head, state_attr, to_state)
+    return row
+
+
 @dataclass
 class VerifyResult:
     ok: bool

@@ -8,7 +8,6 @@ one transaction, so concurrent requests are serialised and none is lost or appli
 from __future__ import annotations
 
 import hashlib
-import json
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -27,7 +26,7 @@ from state_machines.case_machine import (
 )
 from state_machines.errors import Forbidden, InvalidData, NotFound, VersionConflict
 from state_machines.principals import DISTRICT_ROLES, OVERSIGHT_ROLES, Actor
-from state_machines.types import CHINA_TZ, encodable
+from state_machines.types import CHINA_TZ
 from state_machines.vocabulary import CITY_DIVISION, FINAL_STATES, STATES, Track, track_of
 
 from . import audit
@@ -35,7 +34,7 @@ from .assistance import open_transfer, shares_case
 from .models import Case, CaseNumberCounter, CaseParty, Event, IdempotencyKey, Party
 from .outbox import open_handoffs
 from .pagination import by_time_and_id, decode_cursor, page
-from .schemas import CaseCreate, PartyIn
+from .schemas import CaseCreate, PartyIn, decode_json_body
 from .serialize import case_json, load_parties, next_due, snapshot, to_cents
 from .sql import insert_if_absent, upsert_insert
 
@@ -202,10 +201,7 @@ def fire_event(session: Session, actor: Actor, case_id: str, raw_body: bytes, ru
     """Fire one event on one case; returns the case as it is after the event."""
     now = now or datetime.now(UTC)
     row, shared_only = case_access(session, actor, case_id, lock=True)
-    try:
-        body = encodable(json.loads((raw_body or b"null").decode("utf-8")))
-    except (ValueError, UnicodeDecodeError):
-        raise InvalidData("the body is not valid JSON", fields=["body"]) from None
+    body = decode_json_body(raw_body)
     if not isinstance(body, dict):
         raise InvalidData("the body must be an object {event, data?, reason?}", fields=["body"])
     extra = sorted(set(body) - {"event", "data", "reason"})

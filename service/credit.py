@@ -81,10 +81,7 @@ def get_party(session: Session, actor: Actor, party_id: str) -> dict:
 
 def _append(session: Session, e: DishonestEntry, event: str, to_state: str, actor: str, now: datetime,
             data: dict, reason: str | None = None) -> None:
-    row = audit.new_event(session, stream_type="dishonest", stream_id=e.id, seq=e.version + 1, event=event,
-                          from_state=e.state if e.version else None, to_state=to_state, actor=actor, at=now,
-                          data=data, reason=reason, prev_hash=e.head_hash or audit.GENESIS)
-    e.version, e.head_hash, e.state, e.updated_at = e.version + 1, row.hash, to_state, now
+    audit.append_to_stream(session, e, "dishonest", event, to_state, actor, now, data, reason)
 
 
 def entry_json(session: Session, e: DishonestEntry) -> dict:

@@ -45,10 +45,7 @@ def chinese_date(day: date) -> str:
 def append_event(session: Session, h: Handoff, event: str, to_status: str, actor: str, now: datetime,
                  data: dict | None = None) -> None:
     """Every change of a handoff's status is an audited event of its own stream."""
-    row = audit.new_event(session, stream_type="handoff", stream_id=h.id, seq=h.version + 1, event=event,
-                          from_state=h.status if h.version else None, to_state=to_status, actor=actor, at=now,
-                          data=data or {}, reason=None, prev_hash=h.head_hash or audit.GENESIS)
-    h.version, h.head_hash, h.status, h.updated_at = h.version + 1, row.hash, to_status, now
+    audit.append_to_stream(session, h, "handoff", event, to_status, actor, now, data, state_attr="status")
 
 
 def _party_text(cp: CaseParty, party: Party) -> str:

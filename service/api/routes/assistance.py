@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
@@ -10,11 +9,10 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import Field
 
 from state_machines import assistance_machine as am
-from state_machines.errors import InvalidData
-from state_machines.types import Code, ShortText, Text, encodable
+from state_machines.types import Code, ShortText, Text
 
 from ... import assistance as service
-from ...schemas import Strict
+from ...schemas import Strict, decode_json_body
 from ..deps import CurrentActor, ReadSession, RuntimeDep
 
 router = APIRouter(tags=["assistance"])
@@ -63,11 +61,7 @@ def get_request(request_id: str, actor: CurrentActor, session: ReadSession) -> d
 @router.post("/assistance-requests/{request_id}/events", openapi_extra={"requestBody": {
     "required": True, "content": {"application/json": {"schema": AssistanceEventIn.model_json_schema()}}}})
 async def fire(request_id: str, request: Request, actor: CurrentActor, runtime: RuntimeDep) -> dict:
-    raw = await request.body()
-    try:
-        body = encodable(json.loads(raw.decode("utf-8")))
-    except (ValueError, UnicodeDecodeError):
-        raise InvalidData("the body is not valid JSON", fields=["body"]) from None
+    body = decode_json_body(await request.body())
 
     def run() -> dict:
         with runtime.db.write() as session:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Query, Request
@@ -10,15 +9,15 @@ from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import select
 
 from notifications.delivery import SIGNATURE_HEADER, signature_matches
-from state_machines.errors import Forbidden, InvalidData, NotFound
+from state_machines.errors import Forbidden, NotFound
 from state_machines.principals import Actor
-from state_machines.types import CHINA_TZ, encodable
+from state_machines.types import CHINA_TZ
 from state_machines.vocabulary import Role
 
 from ... import handoffs as service
 from ...cases import visible_case
 from ...models import Agency, Document, Handoff
-from ...schemas import Strict
+from ...schemas import Strict, decode_json_body
 from ..deps import CurrentActor, ReadSession, RuntimeDep
 from ..errors import Unauthorized
 
@@ -38,10 +37,7 @@ class AnswerIn(Strict):
 
 
 def _body(raw: bytes) -> dict:
-    try:
-        return service.validate_answer_body(encodable(json.loads(raw.decode("utf-8"))))
-    except (ValueError, UnicodeDecodeError):
-        raise InvalidData("the body is not valid JSON", fields=["body"]) from None
+    return service.validate_answer_body(decode_json_body(raw))
 
 
 @router.get("/handoffs")
