@@ -144,12 +144,16 @@ def _years_before(moment: datetime, years: int) -> datetime:
 
 
 def risk(session: Session, case_row: Case, party_id: str | None) -> dict:
-    """The respondent's record (SPEC §6 Risk): prior penalties, open cases elsewhere, repeats."""
+    """The respondent's record (SPEC §6 Risk): prior penalties, open cases elsewhere, repeats.
+
+    Run on the Core connection: an ORM-enabled select of plain columns costs its compile
+    state and loading machinery on every case read for nothing.
+    """
     if party_id is None:
         return {"prior_penalties_5y": 0, "open_cases_elsewhere": 0, "on_dishonest_list": False,
                 "repeat_infringement": False, "prior_same_kind_2y": 0}
     received = case_row.received_at
-    row = session.execute(RISK, {
+    row = session.connection().execute(RISK, {
         "received": received, "case_id": case_row.id, "district": case_row.district, "kind": case_row.kind,
         "five_years_ago": _years_before(received, 5), "two_years_ago": _years_before(received, 2),
         "party_id": party_id, "today": received.astimezone(CHINA_TZ).date(),

@@ -51,6 +51,7 @@ class WorkCalendar:
 
     configured: dict[int, tuple[frozenset[date], frozenset[date]]] = field(default_factory=dict)
     _official_years: frozenset[int] = field(default_factory=lambda: _official_years())
+    _known: dict[date, bool] = field(default_factory=dict, repr=False, compare=False)
 
     def kind_of(self, day: date) -> CalendarKind:
         if day.year in self._official_years:
@@ -60,6 +61,14 @@ class WorkCalendar:
         return CalendarKind.provisional
 
     def is_workday(self, day: date) -> bool:
+        """Memoised per day: every case read asks it for each running clock, and
+        `chinese_calendar.is_workday` validates its argument on every call."""
+        known = self._known.get(day)
+        if known is None:
+            known = self._known[day] = self._lookup(day)
+        return known
+
+    def _lookup(self, day: date) -> bool:
         kind = self.kind_of(day)
         if kind is CalendarKind.official:
             return chinese_calendar.is_workday(day)

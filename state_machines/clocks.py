@@ -265,7 +265,8 @@ def display_status(cal: WorkCalendar, spec: ClockSpec, state: ClockState, today:
         return state.status
     if today > state.due:
         return ClockStatus.lapsed if spec.owner is Owner.party or spec.option else ClockStatus.overdue
-    if cal.workdays_between(today, state.due) <= due_soon_workdays:
+    # at most `due_soon_workdays` working days left ⇔ due before the next one after those
+    if state.due < cal.add_workdays(today, due_soon_workdays + 1):
         return ClockStatus.due_soon
     return ClockStatus.running
 

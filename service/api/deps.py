@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from typing import Annotated, NoReturn
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
 from state_machines.principals import Actor
@@ -21,7 +22,8 @@ from .errors import TooManyRequests, Unauthorized
 _ACTOR_CACHE_SECONDS = 30.0
 
 
-def get_runtime(request: Request) -> Runtime:
+async def get_runtime(request: Request) -> Runtime:
+    # `async` so FastAPI calls it inline: a plain `def` dependency costs a thread hop per request
     return request.app.state.runtime
 
 
@@ -66,25 +68,34 @@ class AuthFailures:
         raise Unauthorized(message)
 
 
-def current_actor(request: Request, runtime: RuntimeDep) -> Actor:
-    """The principal behind the bearer token; cached briefly so a request costs no extra query."""
+async def current_actor(request: Request, runtime: RuntimeDep) -> Actor:
+    """The principal behind the bearer token; cached briefly so a request costs no extra query.
+
+    `async` so a cached token is answered on the event loop without a thread hop; only a
+    lookup goes to the thread pool.
+    """
     failures: AuthFailures = request.app.state.auth_failures
     client = request.client.host if request.client else "unknown"
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
         failures.refuse(client, "send Authorization: Bearer <token>")
-    key = hash_token(token.strip())
+    key = hash_token(token)
     cache: dict[str, tuple[float, Actor]] = request.app.state.actor_cache
     hit = cache.get(key)
     now = time.monotonic()
     if hit is not None and hit[0] > now:
         return hit[1]
-    with runtime.db.read() as session:
-        principal = find_by_token(session, token.strip())
-    if principal is None:
+
+    def lookup() -> Actor | None:
+        with runtime.db.read() as session:
+            principal = find_by_token(session, token)
+            return None if principal is None else actor_of(principal)
+
+    actor = await run_in_threadpool(lookup)
+    if actor is None:
         failures.refuse(client, "unknown token")
-    actor = actor_of(principal)
     if len(cache) > 10_000:
         cache.clear()
     cache[key] = (now + _ACTOR_CACHE_SECONDS, actor)
