@@ -21,11 +21,15 @@ def credit_code_problem(code: str) -> str | None:
         return f"characters not allowed in a unified social credit code: {''.join(bad)}"
     if not code[2:8].isdigit():
         return "characters 3–8 of a unified social credit code are the division code (digits)"
-    total = sum(CREDIT_CODE_CHARS.index(c) * w for c, w in zip(code[:17], _CREDIT_WEIGHTS, strict=True))
-    expected = CREDIT_CODE_CHARS[(31 - total % 31) % 31]
+    expected = credit_code_check_character(code[:17])
     if code[17] != expected:
         return f"check character is {code[17]}, expected {expected}"
     return None
+
+
+def credit_code_check_character(first17: str) -> str:
+    total = sum(CREDIT_CODE_CHARS.index(c) * w for c, w in zip(first17, _CREDIT_WEIGHTS, strict=True))
+    return CREDIT_CODE_CHARS[(31 - total % 31) % 31]
 
 
 def id_number_problem(number: str) -> str | None:

@@ -6,6 +6,8 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from state_machines.identifiers import credit_code_check_character
+
 ADMIN_TOKEN = "test-admin-token-0123456789"
 CREDIT_CODE = "914403001922038216"
 OTHER_CREDIT_CODE = "91110000600037341L"
@@ -14,6 +16,12 @@ ID_NUMBER = "11010519491231002X"
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+def credit_code(n: int) -> str:
+    """The n-th valid unified social credit code of a made-up Ordos company (a distinct respondent)."""
+    first17 = f"91150602{n:09d}"
+    return first17 + credit_code_check_character(first17)
 
 
 def penalty_case(district: str = "150602", **overrides: Any) -> dict:
