@@ -7,6 +7,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from state_machines.errors import DomainError
@@ -24,6 +25,7 @@ STATUS = {
     "payload_too_large": 413,
     "validation_error": 422,
     "too_many_requests": 429,
+    "database_unavailable": 503,
 }
 
 
@@ -63,6 +65,18 @@ def install(app: FastAPI) -> None:
         code = {401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
                 413: "payload_too_large"}.get(exc.status_code, "validation_error")
         return error_response(code, str(exc.detail), exc.status_code if exc.status_code < 500 else 400)
+
+    @app.exception_handler(DBAPIError)
+    async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
+        # The database went away (restart, failover, network) or stayed locked past the timeout.
+        # Nothing was committed; the pool reconnects on the next checkout (pre-ping), so the
+        # client may simply retry.
+        if not (isinstance(exc, OperationalError) or exc.connection_invalidated):
+            return await _unexpected(request, exc)
+        log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc.orig)
+        response = error_response("database_unavailable", "the database is unavailable; retry in a moment")
+        response.headers["Retry-After"] = "1"
+        return response
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
