@@ -35,7 +35,7 @@ from .models import Case, CaseNumberCounter, CaseParty, Event, IdempotencyKey, P
 from .outbox import open_handoffs
 from .pagination import by_time_and_id, decode_cursor, page
 from .schemas import CaseCreate, PartyIn, decode_json_body
-from .serialize import case_json, load_parties, next_due, snapshot, to_cents
+from .serialize import case_json, load_parties, load_parties_of, next_due, risks, snapshot, to_cents
 from .sql import insert_if_absent, upsert_insert
 
 IDEMPOTENCY_TTL = timedelta(hours=24)
@@ -343,7 +343,11 @@ def list_cases(session: Session, actor: Actor, rules: Rules, *, district: str | 
         query = query.where(Case.next_bureau_due <= due_before)
     rows, next_cursor = page(session.scalars(by_time_and_id(query, Case.created_at, Case.id, cursor, limit)), limit,
                              lambda r: (r.created_at.isoformat(), r.id))
-    return {"items": [case_json(session, r, actor, rules, now) for r in rows], "next_cursor": next_cursor}
+    parties = load_parties_of(session, [r.id for r in rows])
+    respondents = {case_id: p["respondent"][1].id if "respondent" in p else None for case_id, p in parties.items()}
+    records = risks(session, [(r, respondents[r.id]) for r in rows])
+    return {"items": [case_json(session, r, actor, rules, now, parties=parties[r.id], record=records[r.id])
+                      for r in rows], "next_cursor": next_cursor}
 
 
 def event_json(e: Event) -> dict:

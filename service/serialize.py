@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import and_, bindparam, case, func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from state_machines import clocks as ck
@@ -13,6 +13,7 @@ from state_machines.case_machine import CaseSnapshot, Rules, allowed_events, tod
 from state_machines.identifiers import mask_id_number
 from state_machines.principals import Actor
 from state_machines.recommendations import referral_hints
+from state_machines.risk import NO_RECORD, RespondentCase, assess
 from state_machines.types import CHINA_TZ
 from state_machines.vocabulary import FINAL_STATES, STATE_LABELS, Track
 
@@ -102,77 +103,72 @@ def next_due(facts: dict, *, bureau_only: bool) -> date | None:
     return min(dues) if dues else None
 
 
-def _risk_statement():
-    """Built once with bind parameters, so SQLAlchemy compiles it once (it runs on every case read)."""
-    received, case_id, district, kind = (bindparam("received"), bindparam("case_id"), bindparam("district"),
-                                         bindparam("kind"))
-    penalised = and_(
-        Case.decided_at.is_not(None), Case.decided_at <= received, Case.decided_at >= bindparam("five_years_ago"),
-        (func.coalesce(Case.fine, 0) > 0) | (func.coalesce(Case.confiscation, 0) > 0), Case.id != case_id,
-    )
-    same_kind_2y = and_(penalised, Case.kind == kind, Case.decided_at >= bindparam("two_years_ago"))
-    tm_repeat = and_(penalised, Case.kind == "trademark_infringement")
-    open_elsewhere = and_(Case.state.not_in(FINAL_STATES), Case.district != district)
-    listed = (
-        select(func.count()).select_from(DishonestEntry)
-        .where(DishonestEntry.party_id == bindparam("party_id"), DishonestEntry.state == "approved",
-               DishonestEntry.until >= bindparam("today"))
+def _respondent_cases_statement():
+    """Every case of the given respondents that can count in a record, with the party's latest
+    dishonest-list end on each row; built once with bind parameters so it compiles once.
+
+    One statement for a single case and for a page of cases alike (no query per row); the
+    rules themselves are pure Python in `state_machines.risk`.
+    """
+    penalised = (func.coalesce(Case.fine, 0) > 0) | (func.coalesce(Case.confiscation, 0) > 0)
+    listed_until = (
+        select(func.max(DishonestEntry.until))
+        .where(DishonestEntry.party_id == CaseParty.party_id, DishonestEntry.state == "approved")
         .scalar_subquery()
     )
     return (
-        select(
-            func.sum(case((penalised, 1), else_=0)),
-            func.sum(case((open_elsewhere, 1), else_=0)),
-            func.sum(case((same_kind_2y, 1), else_=0)),
-            func.sum(case((tm_repeat, 1), else_=0)),
-            listed,
-        )
-        .select_from(CaseParty)
+        select(CaseParty.party_id, Case.id, Case.kind, Case.state, Case.district, Case.decided_at,
+               penalised.label("penalised"), listed_until.label("listed_until"))
         .join(Case, Case.id == CaseParty.case_id)
-        .where(CaseParty.party_id == bindparam("party_id"), CaseParty.role == "respondent")
+        .where(CaseParty.role == "respondent", CaseParty.party_id.in_(bindparam("party_ids", expanding=True)),
+               # the asked cases themselves always come back, carrying the party's listing
+               (Case.decided_at.is_not(None) & penalised) | Case.state.not_in(FINAL_STATES)
+               | Case.id.in_(bindparam("case_ids", expanding=True)))
     )
 
 
-RISK = _risk_statement()
+RESPONDENT_CASES = _respondent_cases_statement()
 
 
-def _years_before(moment: datetime, years: int) -> datetime:
-    try:
-        return moment.replace(year=moment.year - years)
-    except ValueError:  # 29 February
-        return moment.replace(year=moment.year - years, day=28)
-
-
-def risk(session: Session, case_row: Case, party_id: str | None) -> dict:
-    """The respondent's record (SPEC §6 Risk): prior penalties, open cases elsewhere, repeats.
+def risks(session: Session, cases: list[tuple[Case, str | None]]) -> dict[str, dict]:
+    """The record (SPEC §6 Risk) of each (case, respondent party id), in one query.
 
     Run on the Core connection: an ORM-enabled select of plain columns costs its compile
-    state and loading machinery on every case read for nothing.
+    state and loading machinery for nothing.
     """
-    if party_id is None:
-        return {"prior_penalties_5y": 0, "open_cases_elsewhere": 0, "on_dishonest_list": False,
-                "repeat_infringement": False, "prior_same_kind_2y": 0}
-    received = case_row.received_at
-    row = session.connection().execute(RISK, {
-        "received": received, "case_id": case_row.id, "district": case_row.district, "kind": case_row.kind,
-        "five_years_ago": _years_before(received, 5), "two_years_ago": _years_before(received, 2),
-        "party_id": party_id, "today": received.astimezone(CHINA_TZ).date(),
-    }).one()
-    return {
-        "prior_penalties_5y": int(row[0] or 0),
-        "open_cases_elsewhere": int(row[1] or 0),
-        "on_dishonest_list": int(row[4] or 0) > 0,
-        "repeat_infringement": case_row.kind == "trademark_infringement" and int(row[3] or 0) > 0,
-        "prior_same_kind_2y": int(row[2] or 0),
-    }
+    party_ids = sorted({party_id for _, party_id in cases if party_id})
+    by_party: dict[str, list[RespondentCase]] = {}
+    if party_ids:
+        rows = session.connection().execute(RESPONDENT_CASES, {
+            "party_ids": party_ids, "case_ids": [c.id for c, _ in cases]})
+        for party_id, case_id, kind, state, district, decided_at, penalised, listed_until in rows:
+            by_party.setdefault(party_id, []).append(
+                RespondentCase(case_id, kind, state, district, decided_at, bool(penalised), listed_until))
+    return {c.id: assess(c.id, c.kind, c.district, c.received_at, by_party.get(party_id, ()))
+            if party_id else dict(NO_RECORD) for c, party_id in cases}
+
+
+def load_parties_of(session: Session, case_ids: list[str]) -> dict[str, dict[str, tuple[CaseParty, Party]]]:
+    """`load_parties` for a page of cases in one query."""
+    out: dict[str, dict[str, tuple[CaseParty, Party]]] = {case_id: {} for case_id in case_ids}
+    if case_ids:
+        rows = session.execute(select(CaseParty, Party).join(Party, Party.id == CaseParty.party_id)
+                               .where(CaseParty.case_id.in_(case_ids)))
+        for cp, party in rows:
+            out[cp.case_id][cp.role] = (cp, party)
+    return out
 
 
 def case_json(session: Session, case_row: Case, actor: Actor, rules: Rules, now: datetime,
-              *, shared_only: bool = False, parties: dict[str, tuple[CaseParty, Party]] | None = None) -> dict:
+              *, shared_only: bool = False, parties: dict[str, tuple[CaseParty, Party]] | None = None,
+              record: dict | None = None) -> dict:
+    """The case of SPEC §6; a page of cases passes its parties and records, loaded for all at once."""
     parties = load_parties(session, case_row.id) if parties is None else parties
     respondent = parties.get("respondent")
     snap = snapshot(case_row, *(respondent or (None, None)))
-    record = risk(session, case_row, respondent[1].id if respondent else None)
+    if record is None:
+        record = risks(session, [(case_row, respondent[1].id if respondent else None)])[case_row.id]
+    record = dict(record)
     repeat_same_kind = record.pop("prior_same_kind_2y") > 0
     out = {
         "id": case_row.id,
