@@ -8,8 +8,9 @@ read-decide-append sequence atomic there too.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, Engine, create_engine, event
@@ -72,6 +73,7 @@ class Database:
         self._reader = sessionmaker(engine, expire_on_commit=False)
         writer_engine = engine.execution_options(sqlite_write=True) if self.is_sqlite else engine
         self._writer = sessionmaker(writer_engine, expire_on_commit=False)
+        self._sqlite_writers = threading.RLock() if self.is_sqlite else nullcontext()
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -80,6 +82,11 @@ class Database:
 
     @contextmanager
     def write(self) -> Iterator[Session]:
-        """A transaction that commits on success and rolls back on any exception."""
-        with self._writer() as session, session.begin():
+        """A transaction that commits on success and rolls back on any exception.
+
+        On SQLite the writers of this process queue on a lock first: SQLite's own busy handler
+        makes a waiting writer sleep in growing steps (up to 100 ms), which turned concurrent
+        events into second-long tails; a lock hands the database over as soon as it is free.
+        """
+        with self._sqlite_writers, self._writer() as session, session.begin():
             yield session
