@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 import httpx
+import psycopg
 
 sys.path.insert(0, str(Path(__file__).parents[1]))
 from tests.helpers import penalty_case  # noqa: E402
@@ -41,6 +42,11 @@ def main() -> None:
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="ipcase-bench-"))
     url = args.database_url or f"sqlite:///{workdir / 'ipcase.db'}"
+    if url.startswith("postgresql"):  # a fresh database of that name
+        server_url, name = url.replace("+psycopg", "").rsplit("/", 1)
+        with psycopg.connect(f"{server_url}/postgres", autocommit=True) as admin_conn:
+            admin_conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            admin_conn.execute(f'CREATE DATABASE "{name}"')
     port = free_port()
     env = {**os.environ, "IPCASE_DATABASE_URL": url, "IPCASE_BOOTSTRAP_ADMIN_TOKEN": "bench-admin-token",
            "PREFECT_HOME": str(workdir / "prefect"), "PREFECT_LOGGING_LEVEL": "WARNING",
