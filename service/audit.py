@@ -134,7 +134,9 @@ def verify(session: Session) -> VerifyResult:
         if head is None:
             return bad(stream_id, None, "events of a stream that has no head row")
         if head[1] != length or head[2] != last_hash:
-            return bad(stream_id, length + 1 if head[1] > length else head[1],
+            # the first event the head and the chain disagree on: a missing one, an extra one, or the last
+            first = length + 1 if head[1] > length else head[1] + 1 if head[1] < length else length
+            return bad(stream_id, first,
                        f"stream head says {head[1]} events ending {head[2][:12]}…, chain has {length}")
         return None
 

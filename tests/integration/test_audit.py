@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
+from service.audit import GENESIS, event_hash
+from service.models import Case, Event
 from service.runtime import Runtime
 from tests.helpers import Api, penalty_case
 
@@ -77,6 +81,33 @@ def test_verify_reports_a_deleted_middle_event(api: Api, runtime: Runtime) -> No
     _without_triggers(runtime, "DELETE FROM events WHERE stream_id = :id AND seq = 2", id=case_id)
     result = api.get(auditor, "/audit/verify").json()
     assert result["ok"] is False and result["first_bad"]["seq"] == 2
+
+
+def _forged_insert(runtime: Runtime, stream_id: str, seq: int, prev_hash: str) -> None:
+    """Insert an event whose own hash is right: only the chain and the stream head can tell."""
+    at = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
+    fields = {"stream_type": "case", "stream_id": stream_id, "seq": seq, "event": "add_note",
+              "from_state": "received", "to_state": "received", "actor": "forger", "at": at,
+              "data": {"text": "伪造"}, "reason": None, "prev_hash": prev_hash}
+    with runtime.db.engine.begin() as conn:
+        conn.execute(Event.__table__.insert(), {**fields, "hash": event_hash(**fields)})
+
+
+def test_verify_reports_an_event_appended_behind_the_head(api: Api, runtime: Runtime) -> None:
+    case_id, auditor = _case_with_history(api)
+    with runtime.db.read() as session:
+        head = session.get(Case, case_id).head_hash
+    _forged_insert(runtime, case_id, 5, head)
+    result = api.get(auditor, "/audit/verify").json()
+    assert result["ok"] is False
+    assert result["first_bad"]["stream_id"] == case_id and result["first_bad"]["seq"] == 5
+
+
+def test_verify_reports_events_of_a_stream_nobody_created(api: Api, runtime: Runtime) -> None:
+    _, auditor = _case_with_history(api)
+    _forged_insert(runtime, "00000000-0000-4000-8000-000000000000", 1, GENESIS)
+    result = api.get(auditor, "/audit/verify").json()
+    assert result["ok"] is False and "no head row" in result["first_bad"]["problem"]
 
 
 def test_audit_endpoints_are_for_auditor_city_and_admin(api: Api) -> None:
