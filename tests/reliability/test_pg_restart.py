@@ -83,41 +83,49 @@ def test_service_reconnects_after_a_postgresql_restart(cluster: PrivateCluster, 
                      for _ in range(4)]
         acknowledged: list[tuple[str, int, str]] = []
         statuses: list[int] = []
+        unexpected: list[str] = []
         stop = threading.Event()
 
         def load(n: int) -> None:
-            with httpx.Client(base_url=base, timeout=10) as client:
+            with httpx.Client(base_url=base, timeout=30) as client:
                 i = 0
                 while not stop.is_set():
                     case_id, text = cases[(n + i) % len(cases)], f"load {n}-{i}"
-                    r = client.post(f"/api/v1/cases/{case_id}/events", headers=bearer(token),
-                                    json={"event": "add_note", "data": {"text": text}})
+                    i += 1
+                    try:
+                        r = client.post(f"/api/v1/cases/{case_id}/events", headers=bearer(token),
+                                        json={"event": "add_note", "data": {"text": text}})
+                    except httpx.HTTPError as exc:  # the service itself must stay up
+                        unexpected.append(repr(exc))
+                        continue
                     statuses.append(r.status_code)
                     if r.status_code == 200:
                         acknowledged.append((case_id, r.json()["version"], text))
-                    else:
-                        assert r.status_code == 503, r.text
-                        assert r.json()["error"]["code"] == "database_unavailable"
+                    elif r.status_code == 503 and r.json()["error"]["code"] == "database_unavailable":
                         time.sleep(0.05)
-                    i += 1
+                    else:
+                        unexpected.append(f"{r.status_code} {r.text}")
+
+        def wait_for(count: int, seconds: float) -> None:
+            deadline = time.monotonic() + seconds
+            while time.monotonic() < deadline and len(acknowledged) < count:
+                time.sleep(0.05)
 
         threads = [threading.Thread(target=load, args=(n,)) for n in range(4)]
         for t in threads:
             t.start()
-        time.sleep(1.0)
+        wait_for(20, 60)
         before = len(acknowledged)
         cluster.pg_ctl("restart", "-m", "fast")
         restarted = len(statuses)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and len(acknowledged) < before + 40:
-            time.sleep(0.1)
+        wait_for(before + 40, 60)
         stop.set()
         for t in threads:
             t.join()
-        assert before > 10
+        assert not unexpected, unexpected[:5]
+        assert before >= 20, "events did not go through before the restart"
         assert len(acknowledged) >= before + 40, "the service did not serve again after the restart"
         assert 200 in statuses[restarted:], "no event succeeded after the restart"
-        assert set(statuses) <= {200, 503}
         print(f"restart: {statuses.count(503)} answers 503, {len(acknowledged) - before} events after it")
 
         with httpx.Client(base_url=base, timeout=10) as http:
