@@ -22,6 +22,7 @@ import psycopg
 from psycopg.types.json import Jsonb
 
 sys.path.insert(0, str(Path(__file__).parents[1]))
+from bench.common import drop_database, fresh_database  # noqa: E402
 from service.audit import GENESIS, event_hash, verify  # noqa: E402
 from service.config import Settings  # noqa: E402
 from service.runtime import Runtime  # noqa: E402
@@ -67,10 +68,8 @@ def main() -> None:
     parser.add_argument("--name", default="ipcase_bench_audit")
     args = parser.parse_args()
     name = args.name
-    admin = psycopg.connect(args.server.replace("+psycopg", "") + "/postgres", autocommit=True)
-    admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
-    admin.execute(f'CREATE DATABASE "{name}"')
     url = f"{args.server}/{name}"
+    fresh_database(url)
     runtime = Runtime.from_settings(Settings(database_url=url, bootstrap_admin_token="bench-admin")).start()
     started = time.perf_counter()
     load(url.replace("+psycopg", ""), args.events, args.per_case)
@@ -94,7 +93,7 @@ def main() -> None:
     print(f"after editing one event in the middle: {tampered['first_bad']} in {time.perf_counter() - began:.1f} s")
     runtime.db.engine.dispose()
     if not args.keep:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        drop_database(url)
 
 
 if __name__ == "__main__":

@@ -40,6 +40,7 @@ import httpx
 import psycopg
 
 sys.path.insert(0, str(Path(__file__).parents[1]))
+from bench.common import fresh_database  # noqa: E402
 from tests.helpers import credit_code, penalty_case  # noqa: E402
 
 SERVER = "postgresql://postgres@127.0.0.1:5432"
@@ -224,10 +225,8 @@ def main() -> None:
         raw_url = str(workdir / "bench.db")
         url = f"sqlite:///{raw_url}"
     else:
-        with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{DB}"')
-            admin.execute(f'CREATE DATABASE "{DB}"')
-        raw_url, url = f"{SERVER}/{DB}", f"postgresql+psycopg://postgres@127.0.0.1:5432/{DB}"
+        raw_url = fresh_database(f"{SERVER}/{DB}")
+        url = raw_url.replace("postgresql://", "postgresql+psycopg://")
     with ExitStack() as stack:
         servers = {}
         for workers in (int(w) for w in args.workers.split(",")):

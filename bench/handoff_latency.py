@@ -20,9 +20,9 @@ import time
 from pathlib import Path
 
 import httpx
-import psycopg
 
 sys.path.insert(0, str(Path(__file__).parents[1]))
+from bench.common import fresh_database  # noqa: E402
 from tests.helpers import penalty_case  # noqa: E402
 from tests.partners import WebhookPartner  # noqa: E402
 
@@ -43,10 +43,7 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="ipcase-bench-"))
     url = args.database_url or f"sqlite:///{workdir / 'ipcase.db'}"
     if url.startswith("postgresql"):  # a fresh database of that name
-        server_url, name = url.replace("+psycopg", "").rsplit("/", 1)
-        with psycopg.connect(f"{server_url}/postgres", autocommit=True) as admin_conn:
-            admin_conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            admin_conn.execute(f'CREATE DATABASE "{name}"')
+        fresh_database(url)
     port = free_port()
     env = {**os.environ, "IPCASE_DATABASE_URL": url, "IPCASE_BOOTSTRAP_ADMIN_TOKEN": "bench-admin-token",
            "PREFECT_HOME": str(workdir / "prefect"), "PREFECT_LOGGING_LEVEL": "WARNING",

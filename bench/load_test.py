@@ -16,10 +16,10 @@ import tempfile
 from pathlib import Path
 
 import httpx
-import psycopg
 
-sys.path.insert(0, str(Path(__file__).parent))
-from event_throughput import CASES, DB, SERVER, Server, make_cases  # noqa: E402
+sys.path.insert(0, str(Path(__file__).parents[1]))
+from bench.common import fresh_database  # noqa: E402
+from bench.event_throughput import CASES, DB, SERVER, Server, make_cases  # noqa: E402
 
 MIX = """
 local ids = {}
@@ -59,10 +59,7 @@ def main() -> None:
     if args.database == "sqlite":
         url = f"sqlite:///{workdir / 'load.db'}"
     else:
-        with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{DB}"')
-            admin.execute(f'CREATE DATABASE "{DB}"')
-        url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{DB}"
+        url = fresh_database(f"{SERVER}/{DB}").replace("postgresql://", "postgresql+psycopg://")
     server = Server(url, args.workers)
     try:
         token = httpx.post(f"{server.base}/api/v1/principals", headers={"Authorization": "Bearer bench-admin-token"},

@@ -19,6 +19,7 @@ from pathlib import Path
 import psycopg
 
 sys.path.insert(0, str(Path(__file__).parents[1]))
+from bench.common import drop_database, fresh_database  # noqa: E402
 from service.config import Settings  # noqa: E402
 from service.reports import Period, case_details, monthly  # noqa: E402
 from service.runtime import Runtime  # noqa: E402
@@ -81,10 +82,8 @@ def main() -> None:
     parser.add_argument("--server", default="postgresql+psycopg://postgres@127.0.0.1:5432")
     args = parser.parse_args()
     name = "ipcase_bench_reports"
-    admin = psycopg.connect(args.server.replace("+psycopg", "") + "/postgres", autocommit=True)
-    admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
-    admin.execute(f'CREATE DATABASE "{name}"')
     url = f"{args.server}/{name}"
+    fresh_database(url)
     runtime = Runtime.from_settings(Settings(database_url=url, bootstrap_admin_token="bench-admin")).start()
     started = time.perf_counter()
     with psycopg.connect(url.replace("+psycopg", ""), autocommit=True) as conn:
@@ -103,7 +102,7 @@ def main() -> None:
     print(f"附件1 one district, one month: median {district * 1000:.0f} ms")
     print(f"附件2 one district, one month ({rows:,} rows): median {details * 1000:.0f} ms")
     runtime.db.engine.dispose()
-    admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+    drop_database(url)
 
 
 if __name__ == "__main__":

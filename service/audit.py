@@ -56,7 +56,6 @@ def event_hash(*, stream_type: str, stream_id: str, seq: int, event: str, from_s
 class Appended:
     """What a caller needs back from an appended event: its hash, the stream's new head."""
 
-    seq: int
     hash: str
 
 
@@ -79,7 +78,7 @@ def new_event(session: Session, *, stream_type: str, stream_id: str, seq: int, e
         "stream_type": stream_type, "stream_id": stream_id, "seq": seq, "event": event, "from_state": from_state,
         "to_state": to_state, "actor": actor, "at": at, "data": data, "reason": reason, "prev_hash": prev_hash,
         "hash": digest, "idempotency_key": idempotency_key})
-    return Appended(seq, digest)
+    return Appended(digest)
 
 
 def append_to_stream(session: Session, head, stream_type: str, event: str, to_state: str, actor: str,

@@ -41,19 +41,18 @@ from .sql import insert_if_absent, upsert_insert
 IDEMPOTENCY_TTL = timedelta(hours=24)
 
 
-def visible_case(session: Session, actor: Actor, case_id: str, *, lock: bool = False) -> Case:
+def visible_case(session: Session, actor: Actor, case_id: str) -> Case:
     """The case if this actor may see it; 404 otherwise, never revealing that it exists."""
-    return case_access(session, actor, case_id, lock=lock)[0]
+    return case_access(session, actor, case_id)[0]
 
 
-def case_access(session: Session, actor: Actor, case_id: str, *, lock: bool = False) -> tuple[Case, bool]:
-    """The case and whether the actor sees it only as a share (an asked district: read and add_note)."""
+def case_access(session: Session, actor: Actor, case_id: str) -> tuple[Case, bool]:
+    """The case and whether the actor sees it only as a share (an asked district: read and add_note).
+
+    Writers use `locked_case_access`, which also locks the row and reads the parties."""
     if actor.role not in DISTRICT_ROLES | OVERSIGHT_ROLES:
         raise NotFound("no such case")
-    query = select(Case).where(Case.id == case_id)
-    if lock:
-        query = query.with_for_update()
-    row = session.scalar(query)
+    row = session.get(Case, case_id)
     return row, _shared_only(session, actor, row)
 
 

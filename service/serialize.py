@@ -52,11 +52,19 @@ def snapshot(case_row: Case, respondent: CaseParty | None, respondent_party: Par
     )
 
 
+def load_parties_of(session: Session, case_ids: list[str]) -> dict[str, dict[str, tuple[CaseParty, Party]]]:
+    """Each case's parties by role, for a page of cases in one query."""
+    out: dict[str, dict[str, tuple[CaseParty, Party]]] = {case_id: {} for case_id in case_ids}
+    if case_ids:
+        rows = session.execute(select(CaseParty, Party).join(Party, Party.id == CaseParty.party_id)
+                               .where(CaseParty.case_id.in_(case_ids)))
+        for cp, party in rows:
+            out[cp.case_id][cp.role] = (cp, party)
+    return out
+
+
 def load_parties(session: Session, case_id: str) -> dict[str, tuple[CaseParty, Party]]:
-    rows = session.execute(
-        select(CaseParty, Party).join(Party, Party.id == CaseParty.party_id).where(CaseParty.case_id == case_id)
-    )
-    return {cp.role: (cp, party) for cp, party in rows}
+    return load_parties_of(session, [case_id])[case_id]
 
 
 def party_json(cp: CaseParty, party: Party) -> dict:
@@ -146,17 +154,6 @@ def risks(session: Session, cases: list[tuple[Case, str | None]]) -> dict[str, d
                 RespondentCase(case_id, kind, state, district, decided_at, bool(penalised), listed_until))
     return {c.id: assess(c.id, c.kind, c.district, c.received_at, by_party.get(party_id, ()))
             if party_id else dict(NO_RECORD) for c, party_id in cases}
-
-
-def load_parties_of(session: Session, case_ids: list[str]) -> dict[str, dict[str, tuple[CaseParty, Party]]]:
-    """`load_parties` for a page of cases in one query."""
-    out: dict[str, dict[str, tuple[CaseParty, Party]]] = {case_id: {} for case_id in case_ids}
-    if case_ids:
-        rows = session.execute(select(CaseParty, Party).join(Party, Party.id == CaseParty.party_id)
-                               .where(CaseParty.case_id.in_(case_ids)))
-        for cp, party in rows:
-            out[cp.case_id][cp.role] = (cp, party)
-    return out
 
 
 def case_json(session: Session, case_row: Case, actor: Actor, rules: Rules, now: datetime,
