@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import time_machine
 from openpyxl import load_workbook
 
-from tests.helpers import CREDIT_CODE, ID_NUMBER, Api, bearer, penalty_case
+from tests.helpers import CREDIT_CODE, ID_NUMBER, Api, bearer, credit_code, penalty_case
 
 A, B = "150602", "150603"
 
@@ -152,3 +152,21 @@ def test_typical_cases_are_published_without_personal_data(api: Api) -> None:
     assert "李四" not in html and "典型案例" in html
     assert post("/api/v1/typical-cases", json={"case_id": closed["id"], "summary": "again"},
                 headers=bearer(city)).status_code == 409
+
+
+def test_a_page_of_cases_carries_each_cases_own_parties_and_record(api: Api) -> None:
+    """Lists load parties and records for the whole page at once; each item must still be its own."""
+    officer, supervisor = api.principal("officer", A), api.principal("supervisor", A)
+    penalise(api, officer, supervisor, penalty_case(A))  # CREDIT_CODE now has a prior penalty
+    repeat = api.create(officer, penalty_case(A))
+    others = [api.create(officer, penalty_case(A, parties={"respondent": {
+        "name": f"某公司{i}", "credit_code": credit_code(i)}})) for i in range(3)]
+    listed = {c["id"]: c for c in api.get(officer, "/cases", limit=10).json()["items"]}
+    assert len(listed) == 5
+    for case in (repeat, *others):
+        single = api.get(officer, f"/cases/{case['id']}").json()
+        assert listed[case["id"]]["parties"] == single["parties"]
+        assert listed[case["id"]]["risk"] == single["risk"]
+    assert listed[repeat["id"]]["risk"]["repeat_infringement"] is True
+    assert {listed[c["id"]]["risk"]["prior_penalties_5y"] for c in others} == {0}
+    assert len({listed[c["id"]]["parties"]["respondent"]["id"] for c in others}) == 3
