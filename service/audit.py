@@ -62,23 +62,34 @@ class Appended:
 _INSERT_EVENT = Event.__table__.insert()
 
 
-def new_event(session: Session, *, stream_type: str, stream_id: str, seq: int, event: str,
-              from_state: str | None, to_state: str, actor: str, at: datetime, data: dict,
-              reason: str | None, prev_hash: str, idempotency_key: str | None = None) -> Appended:
-    """Append one event to its stream; the caller stores `.hash` as the stream's head.
-
-    A Core INSERT rather than an ORM object: events are never updated or read back in the
-    transaction that writes them, and the unit of work costs several times the statement on
-    the hottest path of the service.
-    """
+def event_row(*, stream_type: str, stream_id: str, seq: int, event: str, from_state: str | None, to_state: str,
+              actor: str, at: datetime, data: dict, reason: str | None, prev_hash: str,
+              idempotency_key: str | None = None) -> dict:
+    """The row of one event with its hash, ready for `insert_events`; the hash is the stream's new head."""
     digest = event_hash(stream_type=stream_type, stream_id=stream_id, seq=seq, event=event,
                         from_state=from_state, to_state=to_state, actor=actor, at=at, data=data,
                         reason=reason, prev_hash=prev_hash)
-    session.execute(_INSERT_EVENT, {
-        "stream_type": stream_type, "stream_id": stream_id, "seq": seq, "event": event, "from_state": from_state,
-        "to_state": to_state, "actor": actor, "at": at, "data": data, "reason": reason, "prev_hash": prev_hash,
-        "hash": digest, "idempotency_key": idempotency_key})
-    return Appended(digest)
+    return {"stream_type": stream_type, "stream_id": stream_id, "seq": seq, "event": event,
+            "from_state": from_state, "to_state": to_state, "actor": actor, "at": at, "data": data,
+            "reason": reason, "prev_hash": prev_hash, "hash": digest, "idempotency_key": idempotency_key}
+
+
+def insert_events(session: Session, rows: list[dict]) -> None:
+    """Append event rows in one statement (a batch of events becomes one multi-row INSERT).
+
+    A Core INSERT rather than ORM objects: events are never updated or read back in the
+    transaction that writes them, and the unit of work costs several times the statement on
+    the hottest path of the service.
+    """
+    if rows:
+        session.execute(_INSERT_EVENT, rows)
+
+
+def new_event(session: Session, **fields) -> Appended:
+    """Append one event to its stream now (fields as `event_row`); the caller stores `.hash` as the head."""
+    row = event_row(**fields)
+    insert_events(session, [row])
+    return Appended(row["hash"])
 
 
 def append_to_stream(session: Session, head, stream_type: str, event: str, to_state: str, actor: str,

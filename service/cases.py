@@ -1,14 +1,16 @@
 """Case commands and queries: one transaction each, the rules from `state_machines`.
 
-`fire_event` is the heart of the service: lock the case, check the request in SPEC §3's
+`fire_events` is the heart of the service: lock the cases, check each request in SPEC §3's
 refusal order, run the machine, append the hash-chained event and bump the version, all in
 one transaction, so concurrent requests are serialised and none is lost or applied twice.
+It takes a batch, so that `EventWriter` can commit concurrent events together.
 """
 
 from __future__ import annotations
 
 import hashlib
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import bindparam, select
@@ -24,7 +26,7 @@ from state_machines.case_machine import (
     initial_facts,
     major_case_due,
 )
-from state_machines.errors import Forbidden, InvalidData, NotFound, VersionConflict
+from state_machines.errors import DomainError, Forbidden, InvalidData, NotFound, VersionConflict
 from state_machines.principals import DISTRICT_ROLES, OVERSIGHT_ROLES, Actor
 from state_machines.types import CHINA_TZ
 from state_machines.vocabulary import CITY_DIVISION, FINAL_STATES, STATES, Track, track_of
@@ -35,7 +37,18 @@ from .models import Case, CaseNumberCounter, CaseParty, Event, IdempotencyKey, P
 from .outbox import open_handoffs
 from .pagination import by_time_and_id, decode_cursor, page
 from .schemas import CaseCreate, PartyIn, decode_json_body
-from .serialize import case_json, load_parties, load_parties_of, next_due, risks, snapshot, to_cents
+from .serialize import (
+    as_respondent_case,
+    case_json,
+    load_parties,
+    load_parties_of,
+    next_due,
+    record_of,
+    respondent_cases,
+    risks,
+    snapshot,
+    to_cents,
+)
 from .sql import insert_if_absent, upsert_insert
 
 IDEMPOTENCY_TTL = timedelta(hours=24)
@@ -49,7 +62,7 @@ def visible_case(session: Session, actor: Actor, case_id: str) -> Case:
 def case_access(session: Session, actor: Actor, case_id: str) -> tuple[Case, bool]:
     """The case and whether the actor sees it only as a share (an asked district: read and add_note).
 
-    Writers use `locked_case_access`, which also locks the row and reads the parties."""
+    Writers use `lock_cases`, which also locks the rows and reads the parties."""
     if actor.role not in DISTRICT_ROLES | OVERSIGHT_ROLES:
         raise NotFound("no such case")
     row = session.get(Case, case_id)
@@ -65,29 +78,6 @@ def _shared_only(session: Session, actor: Actor, row: Case | None) -> bool:
     if shares_case(session, actor, row):
         return True
     raise NotFound("no such case")
-
-
-_LOCKED_CASE_WITH_PARTIES = (
-    select(Case, CaseParty, Party)
-    .outerjoin(CaseParty, CaseParty.case_id == Case.id)
-    .outerjoin(Party, Party.id == CaseParty.party_id)
-    .where(Case.id == bindparam("case_id"))
-    .with_for_update(of=Case)
-)
-
-
-def locked_case_access(session: Session, actor: Actor, case_id: str) -> tuple[Case, bool, dict]:
-    """`case_access` with the row lock, and the case's parties read in the same round trip.
-
-    An event needs all three; one statement instead of two is a round trip and a result
-    set less on the path every event takes.
-    """
-    if actor.role not in DISTRICT_ROLES | OVERSIGHT_ROLES:
-        raise NotFound("no such case")
-    rows = session.execute(_LOCKED_CASE_WITH_PARTIES, {"case_id": case_id}).all()
-    row = rows[0][0] if rows else None
-    shared_only = _shared_only(session, actor, row)
-    return row, shared_only, {cp.role: (cp, party) for _, cp, party in rows if cp is not None}
 
 
 def _next_number(session: Session, district: str, year: int, prefix: str) -> tuple[int, str]:
@@ -222,70 +212,187 @@ def _request_hash(event: object, data: object, reason: object) -> str:
     return hashlib.sha256(audit.canonical({"event": event, "data": data, "reason": reason})).hexdigest()
 
 
-def fire_event(session: Session, actor: Actor, case_id: str, raw_body: bytes, rules: Rules, *,
-               if_match: str | None = None, idempotency_key: str | None = None,
-               now: datetime | None = None) -> dict:
-    """Fire one event on one case; returns the case as it is after the event."""
-    now = now or datetime.now(UTC)
-    row, shared_only, parties = locked_case_access(session, actor, case_id)
-    body = decode_json_body(raw_body)
-    if not isinstance(body, dict):
-        raise InvalidData("the body must be an object {event, data?, reason?}", fields=["body"])
-    extra = sorted(set(body) - {"event", "data", "reason"})
-    if extra:
-        raise InvalidData(f"unknown field(s): {', '.join(extra)}", fields=extra)
-    event, data, reason = body.get("event"), body.get("data", {}), body.get("reason")
-    expected_version = parse_if_match(if_match)
-    if idempotency_key is not None and not 1 <= len(idempotency_key) <= 200:
-        raise InvalidData("Idempotency-Key must be 1 to 200 characters", fields=["Idempotency-Key"])
-    request_hash = _request_hash(event, data, reason)
-    if idempotency_key:
-        stored = session.get(IdempotencyKey, (actor.id, case_id, idempotency_key))
-        if stored is not None and stored.created_at > now - IDEMPOTENCY_TTL:
-            if stored.request_hash != request_hash:
-                raise InvalidData("this Idempotency-Key was used with another request body",
-                                  fields=["Idempotency-Key"])
-            return stored.response
-        if stored is not None:
-            session.delete(stored)
-            session.flush()
-    check_request(actor, event, data, reason, shared_only=shared_only)
-    if expected_version is not None and expected_version != row.version:
-        raise VersionConflict(f"the case is at version {row.version}, not {expected_version}",
-                              current_version=row.version)
-    advance(session, row, parties, actor, actor.id, event, data, reason, rules, now, idempotency_key=idempotency_key,
-            shared_only=shared_only)
-    response = case_json(session, row, actor, rules, now, parties=parties, shared_only=shared_only)
-    if idempotency_key:
-        session.add(IdempotencyKey(principal_id=actor.id, stream_id=case_id, key=idempotency_key,
-                                   request_hash=request_hash, response=response, created_at=now))
-    return response
+@dataclass(frozen=True)
+class EventRequest:
+    """One `POST /cases/{id}/events` as it arrived: who, which case, the raw body, the two headers."""
+
+    actor: Actor
+    case_id: str
+    body: bytes
+    if_match: str | None = None
+    idempotency_key: str | None = None
+
+
+_LOCKED_CASES_WITH_PARTIES = (
+    select(Case, CaseParty, Party)
+    .outerjoin(CaseParty, CaseParty.case_id == Case.id)
+    .outerjoin(Party, Party.id == CaseParty.party_id)
+    .where(Case.id.in_(bindparam("case_ids", expanding=True)))
+    .order_by(Case.id)
+    .with_for_update(of=Case)
+)
+
+
+def lock_cases(session: Session, case_ids: set[str]) -> dict[str, tuple[Case, dict]]:
+    """Lock the cases and read them with their parties, in one round trip for any number of cases.
+
+    Rows are locked in id order, so two batches sharing cases wait for each other instead of
+    deadlocking.
+    """
+    locked: dict[str, tuple[Case, dict]] = {}
+    if case_ids:
+        for row, cp, party in session.execute(_LOCKED_CASES_WITH_PARTIES, {"case_ids": sorted(case_ids)}):
+            _, parties = locked.setdefault(row.id, (row, {}))
+            if cp is not None:
+                parties[cp.role] = (cp, party)
+    return locked
+
+
+def _respondent_id(parties: dict) -> str | None:
+    return parties["respondent"][1].id if "respondent" in parties else None
+
+
+def fire_events(session: Session, requests: list[EventRequest], rules: Rules) -> list[dict | DomainError]:
+    """Fire events in the caller's transaction, in order, each as if it had the case to itself.
+
+    Each request gets the case as it is after its event, or its refusal (which changes nothing);
+    a later request on the same case sees the earlier ones. The locks, stored idempotent
+    answers, respondents' records and event rows cost one statement each for the whole batch,
+    which is what makes committing many concurrent events together cheap (see `EventWriter`).
+    Any other exception means the batch is unusable: the caller must roll it all back.
+    """
+    batch = _EventBatch(session, requests, rules)
+    answers: list[dict | DomainError] = []
+    for request in requests:
+        now = datetime.now(UTC)
+        try:
+            checked = batch.check(request, now)
+        except DomainError as refusal:
+            answers.append(refusal)
+            continue
+        answers.append(checked if isinstance(checked, dict) else batch.apply(request, *checked, now))
+    audit.insert_events(session, batch.events)
+    return answers
+
+
+class _EventBatch:
+    """What `fire_events` reads once for a whole batch and keeps current as its events apply."""
+
+    def __init__(self, session: Session, requests: list[EventRequest], rules: Rules) -> None:
+        self.session, self.rules = session, rules
+        readers = DISTRICT_ROLES | OVERSIGHT_ROLES
+        self.cases = lock_cases(session, {r.case_id for r in requests if r.actor.role in readers})
+        keys = {(r.actor.id, r.case_id, r.idempotency_key) for r in requests if r.idempotency_key}
+        self.answered: dict[tuple[str, str, str], IdempotencyKey] = {}
+        if keys:
+            stored = session.scalars(select(IdempotencyKey).where(
+                IdempotencyKey.principal_id.in_({k[0] for k in keys}),
+                IdempotencyKey.stream_id.in_({k[1] for k in keys}), IdempotencyKey.key.in_({k[2] for k in keys})))
+            self.answered = {k: s for s in stored if (k := (s.principal_id, s.stream_id, s.key)) in keys}
+        # the respondents' records, updated in memory as this batch's events change their cases
+        self.records = respondent_cases(session, [(row, _respondent_id(p)) for row, p in self.cases.values()])
+        self.events: list[dict] = []
+
+    def check(self, request: EventRequest, now: datetime) -> dict | tuple[Case, dict, bool, Step, str]:
+        """SPEC §3's refusal order up to the machine's decision; nothing is changed yet.
+
+        Returns the stored answer of a repeated Idempotency-Key, or what `apply` needs.
+        """
+        actor, case_id = request.actor, request.case_id
+        if actor.role not in DISTRICT_ROLES | OVERSIGHT_ROLES:
+            raise NotFound("no such case")
+        row, parties = self.cases.get(case_id, (None, {}))
+        shared_only = _shared_only(self.session, actor, row)
+        body = decode_json_body(request.body)
+        if not isinstance(body, dict):
+            raise InvalidData("the body must be an object {event, data?, reason?}", fields=["body"])
+        extra = sorted(set(body) - {"event", "data", "reason"})
+        if extra:
+            raise InvalidData(f"unknown field(s): {', '.join(extra)}", fields=extra)
+        event, data, reason = body.get("event"), body.get("data", {}), body.get("reason")
+        expected_version = parse_if_match(request.if_match)
+        key = request.idempotency_key
+        if key is not None and not 1 <= len(key) <= 200:
+            raise InvalidData("Idempotency-Key must be 1 to 200 characters", fields=["Idempotency-Key"])
+        request_hash = _request_hash(event, data, reason)
+        if key:
+            stored = self.answered.get((actor.id, case_id, key))
+            if stored is not None and stored.created_at > now - IDEMPOTENCY_TTL:
+                if stored.request_hash != request_hash:
+                    raise InvalidData("this Idempotency-Key was used with another request body",
+                                      fields=["Idempotency-Key"])
+                return stored.response
+        check_request(actor, event, data, reason, shared_only=shared_only)
+        if expected_version is not None and expected_version != row.version:
+            raise VersionConflict(f"the case is at version {row.version}, not {expected_version}",
+                                  current_version=row.version)
+        snap = snapshot(row, *(parties.get("respondent") or (None, None)))
+        step = decide(snap, actor, event, data, reason, self.rules, now, shared_only=shared_only)
+        return row, parties, shared_only, step, request_hash
+
+    def apply(self, request: EventRequest, row: Case, parties: dict, shared_only: bool, step: Step,
+              request_hash: str, now: datetime) -> dict:
+        """Store a decided event; from here on a failure aborts the whole batch, not this request."""
+        actor, key = request.actor, request.idempotency_key
+        apply_step(self.session, row, parties, step, actor.id, self.rules, now, idempotency_key=key,
+                   events=self.events)
+        party_id = _respondent_id(parties)
+        if party_id is not None:
+            mine = self.records.setdefault(party_id, [])
+            listed_until = next((c.listed_until for c in mine if c.listed_until), None)
+            mine[:] = [c for c in mine if c.case_id != row.id] + [as_respondent_case(row, listed_until)]
+        response = case_json(self.session, row, actor, self.rules, now, parties=parties, shared_only=shared_only,
+                             record=record_of(row, party_id, self.records))
+        if key:
+            stale = self.answered.pop((actor.id, row.id, key), None)
+            if stale is not None:  # expired: the key starts afresh
+                self.session.delete(stale)
+                self.session.flush()
+            answer = IdempotencyKey(principal_id=actor.id, stream_id=row.id, key=key, request_hash=request_hash,
+                                    response=response, created_at=now)
+            self.session.add(answer)
+            self.answered[(actor.id, row.id, key)] = answer
+        return response
 
 
 def advance(session: Session, row: Case, parties: dict, actor: Actor, actor_id: str, event: str, data: dict,
-            reason: str | None, rules: Rules, now: datetime, *, idempotency_key: str | None = None,
-            recorded: dict | None = None, shared_only: bool = False) -> Step:
-    """Run the machine on a locked case, store the result, append the event, open its handoffs.
+            reason: str | None, rules: Rules, now: datetime, *, recorded: dict | None = None) -> Step:
+    """Run the machine on a locked case and store the result at once (handoff answers, transfers).
 
     `recorded` adds what the caller knows beyond the event's data (a handoff answer's id and
     note) to the audited event.
     """
     snap = snapshot(row, *(parties.get("respondent") or (None, None)))
-    step = decide(snap, actor, event, data, reason, rules, now, shared_only=shared_only)
+    step = decide(snap, actor, event, data, reason, rules, now)
+    apply_step(session, row, parties, step, actor_id, rules, now, recorded=recorded)
+    session.flush()
+    return step
+
+
+def apply_step(session: Session, row: Case, parties: dict, step: Step, actor_id: str, rules: Rules, now: datetime, *,
+               idempotency_key: str | None = None, recorded: dict | None = None,
+               events: list[dict] | None = None) -> None:
+    """Store a decided step: the case's new state and clocks, its hash-chained event, its handoffs.
+
+    With `events`, the event row is added to that list for the caller to insert with others;
+    without, it is inserted now.
+    """
     _apply(row, step, now)
     new_version = row.version + 1
-    appended = audit.new_event(
-        session, stream_type="case", stream_id=row.id, seq=new_version, event=event, from_state=step.from_state,
-        to_state=step.to_state, actor=actor_id, at=now, data={**step.data, **(recorded or {})}, reason=reason,
+    appended = audit.event_row(
+        stream_type="case", stream_id=row.id, seq=new_version, event=step.event, from_state=step.from_state,
+        to_state=step.to_state, actor=actor_id, at=now, data={**step.data, **(recorded or {})}, reason=step.reason,
         prev_hash=row.head_hash, idempotency_key=idempotency_key,
     )
-    row.version, row.head_hash = new_version, appended.hash
+    if events is None:
+        audit.insert_events(session, [appended])
+    else:
+        events.append(appended)
+    row.version, row.head_hash = new_version, appended["hash"]
     open_handoffs(session, row, parties, step.openings, rules, actor_id, now)
     for opening in step.openings:
         if opening.kind == "transfer":
             open_transfer(session, row, opening.detail["to_district"], actor_id, now, rules)
-    session.flush()
-    return step
 
 
 def _apply(row: Case, step: Step, now: datetime) -> None:

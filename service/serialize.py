@@ -138,8 +138,8 @@ def _respondent_cases_statement():
 RESPONDENT_CASES = _respondent_cases_statement()
 
 
-def risks(session: Session, cases: list[tuple[Case, str | None]]) -> dict[str, dict]:
-    """The record (SPEC §6 Risk) of each (case, respondent party id), in one query.
+def respondent_cases(session: Session, cases: list[tuple[Case, str | None]]) -> dict[str, list[RespondentCase]]:
+    """Every case that can count in the records of these (case, respondent party id) pairs, by party.
 
     Run on the Core connection: an ORM-enabled select of plain columns costs its compile
     state and loading machinery for nothing.
@@ -152,8 +152,26 @@ def risks(session: Session, cases: list[tuple[Case, str | None]]) -> dict[str, d
         for party_id, case_id, kind, state, district, decided_at, penalised, listed_until in rows:
             by_party.setdefault(party_id, []).append(
                 RespondentCase(case_id, kind, state, district, decided_at, bool(penalised), listed_until))
-    return {c.id: assess(c.id, c.kind, c.district, c.received_at, by_party.get(party_id, ()))
-            if party_id else dict(NO_RECORD) for c, party_id in cases}
+    return by_party
+
+
+def as_respondent_case(case_row: Case, listed_until: date | None) -> RespondentCase:
+    """A case as its respondent's record sees it now, for a record kept up to date in memory."""
+    penalised = (case_row.fine or 0) > 0 or (case_row.confiscation or 0) > 0  # as RESPONDENT_CASES has it
+    return RespondentCase(case_row.id, case_row.kind, case_row.state, case_row.district, case_row.decided_at,
+                          penalised, listed_until)
+
+
+def record_of(case_row: Case, party_id: str | None, by_party: dict[str, list[RespondentCase]]) -> dict:
+    if party_id is None:
+        return dict(NO_RECORD)
+    return assess(case_row.id, case_row.kind, case_row.district, case_row.received_at, by_party.get(party_id, ()))
+
+
+def risks(session: Session, cases: list[tuple[Case, str | None]]) -> dict[str, dict]:
+    """The record (SPEC §6 Risk) of each (case, respondent party id), in one query."""
+    by_party = respondent_cases(session, cases)
+    return {c.id: record_of(c, party_id, by_party) for c, party_id in cases}
 
 
 def case_json(session: Session, case_row: Case, actor: Actor, rules: Rules, now: datetime,

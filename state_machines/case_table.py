@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cache
 
 from transitions import Machine
 
@@ -137,10 +138,15 @@ def build_machine(track: Track) -> Machine:
 MACHINES: dict[Track, Machine] = {track: build_machine(track) for track in Track}
 
 
-def events_from(track: Track, state: str) -> list[str]:
-    """Events the table allows from `state` in `track`, in table order."""
+@cache
+def events_from(track: Track, state: str) -> tuple[str, ...]:
+    """Events the table allows from `state` in `track`, in table order.
+
+    Cached: the table is fixed, and asking the machine walks every event's transitions, which
+    every case answer (its `allowed_events`) would otherwise pay for.
+    """
     triggers = set(MACHINES[track].get_triggers(state))
-    return [e for e in EVENTS if e in triggers]
+    return tuple(e for e in EVENTS if e in triggers)
 
 
 def next_state(track: Track, state: str, event: str, facts: dict) -> str | None:

@@ -7,7 +7,7 @@ can read due dates without the machine.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
@@ -190,11 +190,13 @@ class ClockState:
         return self.status in (ClockStatus.running, ClockStatus.paused)
 
     def to_json(self) -> dict:
-        raw = asdict(self)
-        for key in ("started", "due", "paused_on", "ended_on"):
-            raw[key] = raw[key].isoformat() if raw[key] else None
-        raw["status"] = str(self.status)
-        return raw
+        # spelled out: `dataclasses.asdict` deep-copies every field, a tenth of an event's CPU
+        def day(value: date | None) -> str | None:
+            return value.isoformat() if value else None
+
+        return {"started": day(self.started), "due": day(self.due), "status": str(self.status),
+                "steps_used": self.steps_used, "paused_on": day(self.paused_on), "pauses": list(self.pauses),
+                "estimated_start": self.estimated_start, "ended_on": day(self.ended_on)}
 
     @classmethod
     def from_json(cls, raw: dict) -> ClockState:

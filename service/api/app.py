@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
+from ..event_writer import EventWriter
 from ..runtime import Runtime
 from . import errors
 from .deps import AuthFailures
@@ -17,12 +21,21 @@ API_PREFIX = "/api/v1"
 
 
 def create_app(runtime: Runtime) -> FastAPI:
+    events = EventWriter(runtime.db, runtime.rules)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        events.stop()  # answer the events still waiting before the process ends
+
     app = FastAPI(
+        lifespan=lifespan,
         title="ipcase",
         version="0.1.0",
         description="知识产权行政保护案件办理 — IP enforcement cases for a city bureau and its districts.",
     )
     app.state.runtime = runtime
+    app.state.events = events
     app.state.actor_cache = {}
     app.state.auth_failures = AuthFailures(runtime.settings.auth_failures_per_minute)
     errors.install(app)

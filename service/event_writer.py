@@ -1,0 +1,132 @@
+"""Group commit for case events: one writer thread per process commits waiting events together.
+
+Measured on this project's 2-core machine, one event per transaction spent most of its time
+not in SQL but around it: a thread-pool hop per request, the GIL handed between a dozen
+threads waiting on the database, and eight round trips (ping, BEGIN, lock, two UPDATEs,
+INSERT, record, COMMIT), each costing client CPU in system calls. Here the requests of all
+clients queue on one thread, which fires whatever has gathered in one transaction
+(`cases.fire_events`: one lock statement, one record query, one multi-row INSERT, one commit),
+then answers each request on its event loop. Under load the batches grow by themselves; a
+lone client gets a batch of one, with no waiting for company.
+
+Nothing weaker than before is promised: every request is answered only after its transaction
+committed; requests on one case apply in arrival order, each seeing the ones before; a
+refusal changes nothing. If a batch fails as a whole (a deadlock with another process, a
+broken constraint, a bug), it is rolled back and its requests are retried one transaction
+each, so one bad request cannot take its neighbours down. A database that is gone fails the
+batch's requests at once (503, retry is safe: nothing was committed).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections import deque
+
+from prometheus_client import Histogram
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from state_machines.case_machine import Rules
+
+from .cases import EventRequest, fire_events
+from .db import Database
+
+log = logging.getLogger("ipcase.events")
+
+BATCH_SIZE = Histogram("ipcase_event_batch_size", "Case events committed in one transaction",
+                       buckets=(1, 2, 4, 8, 16, 32, 64))
+
+
+Answer = dict | BaseException
+_Waiting = tuple[EventRequest, asyncio.Future, asyncio.AbstractEventLoop]
+
+
+def _database_gone(exc: BaseException) -> bool:
+    """A lost or unreachable database (retrying request by request would only wait longer),
+    as opposed to a deadlock or serialisation failure, which a retry alone resolves."""
+    if not isinstance(exc, DBAPIError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    rolled_back = (getattr(exc.orig, "sqlstate", None) or "").startswith("40")  # SQLSTATE class 40
+    return isinstance(exc, OperationalError) and not rolled_back
+
+
+class EventWriter:
+    """The process's one writer of case events; `fire` may be awaited from any event loop."""
+
+    def __init__(self, db: Database, rules: Rules, max_batch: int = 64) -> None:
+        self.db, self.rules, self.max_batch = db, rules, max_batch
+        self._waiting: deque[_Waiting] = deque()
+        self._wakeup = threading.Condition()
+        self._thread: threading.Thread | None = None
+        self._stopping = False
+
+    async def fire(self, request: EventRequest) -> dict:
+        """The case after the event, once committed; raises the refusal or the database's error."""
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        with self._wakeup:
+            if self._thread is None:  # started on first use, so apps without a lifespan work too
+                self._thread = threading.Thread(target=self._run, name="ipcase-event-writer", daemon=True)
+                self._thread.start()
+            self._waiting.append((request, future, loop))
+            self._wakeup.notify()
+        return await future
+
+    def stop(self) -> None:
+        """Answer what is waiting, then end the thread (the app's shutdown); `fire` starts a new one."""
+        with self._wakeup:
+            thread = self._thread
+            self._stopping = thread is not None
+            self._wakeup.notify()
+        if thread is not None:
+            thread.join(30)
+
+    def _run(self) -> None:
+        while True:
+            with self._wakeup:
+                while not self._waiting and not self._stopping:
+                    self._wakeup.wait()
+                if not self._waiting:  # stopping, and nothing left to answer
+                    self._thread, self._stopping = None, False
+                    return
+                batch = [self._waiting.popleft() for _ in range(min(self.max_batch, len(self._waiting)))]
+            BATCH_SIZE.observe(len(batch))
+            try:
+                answers = self.commit([request for request, _, _ in batch])
+            except BaseException as exc:  # never leave a request waiting forever
+                log.exception("event writer failed")
+                answers = [exc] * len(batch)
+            by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future, Answer]]] = {}
+            for (_, future, loop), answer in zip(batch, answers, strict=True):
+                by_loop.setdefault(loop, []).append((future, answer))
+            for loop, settled in by_loop.items():  # one wake-up per loop, not per request
+                try:
+                    loop.call_soon_threadsafe(_settle, settled)
+                except RuntimeError:  # that loop has closed: nobody is waiting any more
+                    pass
+
+    def commit(self, requests: list[EventRequest]) -> list[Answer]:
+        """Fire the requests in one transaction; on failure, one transaction each."""
+        try:
+            with self.db.write() as session:
+                return fire_events(session, requests, self.rules)
+        except Exception as exc:
+            if len(requests) == 1 or _database_gone(exc):
+                return [exc] * len(requests)
+            log.warning("a batch of %d events failed (%s: %s); retrying them one by one",
+                        len(requests), type(exc).__name__, exc)
+            return [self.commit([request])[0] for request in requests]
+
+
+def _settle(settled: list[tuple[asyncio.Future, Answer]]) -> None:
+    for future, answer in settled:
+        if future.cancelled():
+            continue
+        if isinstance(answer, BaseException):
+            future.set_exception(answer)
+        else:
+            future.set_result(answer)
+
