@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 
 import httpx
+from prometheus_client import REGISTRY
 
 from tests.helpers import Api, bearer, penalty_case
 
@@ -40,11 +41,21 @@ def test_sixteen_racers_with_the_same_if_match_one_wins(api: Api, live_server: s
     assert len(api.get(officer, f"/cases/{case['id']}/history").json()["items"]) == 2
 
 
+def _batches() -> tuple[float, float]:
+    """Transactions the event writers committed so far, and the events in them (this process)."""
+    return (REGISTRY.get_sample_value("ipcase_event_batch_size_count") or 0.0,
+            REGISTRY.get_sample_value("ipcase_event_batch_size_sum") or 0.0)
+
+
 def test_sixteen_racers_without_if_match_are_all_serialised(api: Api, live_server: str) -> None:
     officer = api.principal("officer", "150602")
     case = api.create(officer, penalty_case())
     bodies = [{"event": "add_note", "data": {"text": f"note {i}"}} for i in range(16)]
+    batches_before, events_before = _batches()
     responses = _race(live_server, officer, case["id"], bodies, {})
+    batches, events = _batches()
+    assert events - events_before == 16
+    assert batches - batches_before < 16, "concurrent events should share transactions (group commit)"
     assert [r.status_code for r in responses] == [200] * 16
     assert sorted(r.json()["version"] for r in responses) == list(range(2, 18))
     history = api.get(officer, f"/cases/{case['id']}/history").json()["items"]

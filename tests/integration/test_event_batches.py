@@ -1,0 +1,127 @@
+"""Group commit: events fired together in one transaction behave as if fired one by one, in order."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import text
+
+from service.audit import verify
+from service.cases import EventRequest, fire_events
+from service.event_writer import EventWriter
+from service.principals import actor_of, find_by_token
+from service.runtime import Runtime
+from state_machines.errors import DomainError, InvalidTransition, VersionConflict
+from state_machines.principals import Actor
+from tests.helpers import Api, credit_code, penalty_case
+
+
+def _actor(runtime: Runtime, token: str) -> Actor:
+    with runtime.db.read() as session:
+        return actor_of(find_by_token(session, token))
+
+
+def _note(actor: Actor, case_id: str, text_: str, **headers: str) -> EventRequest:
+    body = json.dumps({"event": "add_note", "data": {"text": text_}}).encode()
+    return EventRequest(actor, case_id, body, headers.get("if_match"), headers.get("idempotency_key"))
+
+
+def _batch(runtime: Runtime, requests: list[EventRequest]) -> list[dict | DomainError]:
+    with runtime.db.write() as session:
+        return fire_events(session, requests, runtime.rules)
+
+
+def _history(api: Api, token: str, case_id: str) -> list[dict]:
+    return api.get(token, f"/cases/{case_id}/history").json()["items"]
+
+
+def test_events_on_one_case_in_one_batch_apply_in_order(api: Api, runtime: Runtime) -> None:
+    token = api.principal("officer", "150602")
+    officer = _actor(runtime, token)
+    case = api.create(token, penalty_case())
+    answers = _batch(runtime, [_note(officer, case["id"], "一"), _note(officer, case["id"], "二"),
+                               _note(officer, case["id"], "三", if_match="2")])
+    assert [a["version"] for a in answers[:2]] == [2, 3]
+    assert isinstance(answers[2], VersionConflict)  # it saw the second event, not the stored version
+    history = _history(api, token, case["id"])
+    assert [(e["seq"], e["data"].get("text")) for e in history] == [(1, None), (2, "一"), (3, "二")]
+    assert history[2]["prev_hash"] == history[1]["hash"]
+    with runtime.db.read() as session:
+        assert verify(session).ok
+
+
+def test_a_refusal_in_a_batch_changes_nothing_and_spares_its_neighbours(api: Api, runtime: Runtime) -> None:
+    token = api.principal("officer", "150602")
+    officer = _actor(runtime, token)
+    first, second = (api.create(token, penalty_case(parties={"respondent": {
+        "name": f"某公司{i}", "credit_code": credit_code(500 + i)}})) for i in range(2))
+    supervisor = _actor(runtime, api.principal("supervisor", "150602"))
+    decide = EventRequest(supervisor, first["id"], b'{"event": "decide", "data": {}}')
+    answers = _batch(runtime, [_note(officer, first["id"], "前"), decide, _note(officer, second["id"], "后"),
+                               EventRequest(officer, "no-such-case", b'{"event": "add_note"}')])
+    assert answers[0]["version"] == 2 and answers[2]["version"] == 2
+    assert isinstance(answers[1], InvalidTransition)
+    assert answers[3].code == "not_found"
+    assert len(_history(api, token, first["id"])) == 2
+    assert api.get(token, f"/cases/{first['id']}").json()["state"] == "received"
+
+
+def test_a_repeated_idempotency_key_inside_one_batch_fires_once(api: Api, runtime: Runtime) -> None:
+    token = api.principal("officer", "150602")
+    officer = _actor(runtime, token)
+    case = api.create(token, penalty_case())
+    same = _note(officer, case["id"], "一次", idempotency_key="k-1")
+    other_body = _note(officer, case["id"], "另一个", idempotency_key="k-1")
+    answers = _batch(runtime, [same, same, other_body])
+    assert answers[0] == answers[1] and answers[0]["version"] == 2
+    assert answers[2].code == "validation_error"
+    assert len(_history(api, token, case["id"])) == 2
+    # and across batches, as before
+    assert _batch(runtime, [same])[0] == answers[0]
+
+
+def test_a_record_reflects_events_earlier_in_the_same_batch(api: Api, runtime: Runtime) -> None:
+    """The respondent's record is read once per batch and kept current as the batch's events apply."""
+    respondent = {"name": "某商贸有限公司", "credit_code": credit_code(900)}
+    here_token, there_token = api.principal("officer", "150602"), api.principal("supervisor", "150603")
+    here = api.create(here_token, penalty_case(parties={"respondent": respondent}))
+    there = api.create(there_token, penalty_case("150603", parties={"respondent": respondent}))
+    assert api.get(here_token, f"/cases/{here['id']}").json()["risk"]["open_cases_elsewhere"] == 1
+    officer, supervisor = _actor(runtime, here_token), _actor(runtime, there_token)
+    reject = EventRequest(supervisor, there["id"], json.dumps(
+        {"event": "reject", "data": {}, "reason": "不属于本机关管辖"}).encode())
+    before, _, after = _batch(runtime, [_note(officer, here["id"], "前"), reject, _note(officer, here["id"], "后")])
+    assert before["risk"]["open_cases_elsewhere"] == 1
+    assert after["risk"]["open_cases_elsewhere"] == 0
+    assert after["risk"] == api.get(here_token, f"/cases/{here['id']}").json()["risk"]
+
+
+@pytest.fixture
+def failing_insert(runtime: Runtime):
+    """A database that refuses one event row (a trigger), as a broken constraint or disk would."""
+    with runtime.db.engine.begin() as conn:
+        if runtime.db.is_sqlite:
+            conn.execute(text("CREATE TRIGGER test_refuse BEFORE INSERT ON events WHEN NEW.data LIKE '%refuse me%' "
+                              "BEGIN SELECT RAISE(ABORT, 'refused by the test trigger'); END"))
+        else:
+            conn.execute(text("CREATE FUNCTION test_refuse() RETURNS trigger AS $$ BEGIN "
+                              "IF NEW.data::text LIKE '%refuse me%' THEN RAISE EXCEPTION 'refused by the test trigger';"
+                              " END IF; RETURN NEW; END $$ LANGUAGE plpgsql"))
+            conn.execute(text("CREATE TRIGGER test_refuse BEFORE INSERT ON events FOR EACH ROW "
+                              "EXECUTE FUNCTION test_refuse()"))
+
+
+def test_a_failed_batch_is_retried_one_event_at_a_time(api: Api, runtime: Runtime, failing_insert) -> None:
+    token = api.principal("officer", "150602")
+    officer = _actor(runtime, token)
+    cases = [api.create(token, penalty_case(parties={"respondent": {
+        "name": f"某公司{i}", "credit_code": credit_code(700 + i)}})) for i in range(3)]
+    writer = EventWriter(runtime.db, runtime.rules)
+    answers = writer.commit([_note(officer, cases[0]["id"], "好"), _note(officer, cases[1]["id"], "refuse me"),
+                             _note(officer, cases[2]["id"], "也好")])
+    assert answers[0]["version"] == 2 and answers[2]["version"] == 2
+    assert isinstance(answers[1], Exception) and "refused by the test trigger" in str(answers[1])
+    assert [len(_history(api, token, c["id"])) for c in cases] == [2, 1, 2]
+    with runtime.db.read() as session:
+        assert verify(session).ok
