@@ -50,8 +50,11 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
         uvicorn.run("service.asgi:app", host=host, port=port, workers=workers, log_level="warning")
         return
     from .api.app import create_app
+    from .runtime import settle_heap
 
-    uvicorn.run(create_app(runtime), host=host, port=port, log_level="info")
+    app = create_app(runtime)
+    settle_heap()
+    uvicorn.run(app, host=host, port=port, log_level="info")
 
 
 @app.command()

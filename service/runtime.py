@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass, field
 
 from sqlalchemy.exc import IntegrityError
@@ -44,3 +45,18 @@ class Runtime:
             self.rules = load_rules(session, self.settings)
             self.prefixes = district_prefixes(session)
         return self
+
+
+def settle_heap() -> None:
+    """Keep the garbage collector off start-up's objects in a serving process (not in tests).
+
+    Measured here: a process holds about 220,000 objects once FastAPI, SQLAlchemy and Prefect
+    are loaded, and one full collection over them took 220 ms, a pause every few seconds
+    under load that set the p99 of events; young collections ran several times per request.
+    `gc.freeze()` moves what exists now out of the collector's sight (it lives as long as the
+    process anyway), and a higher first threshold collects per batch of requests, not within
+    each. A frozen heap is never collected, so tests, which build many apps, do not call this.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 20)
