@@ -314,7 +314,7 @@ class _EventBatch:
         key = request.idempotency_key
         if key is not None and not 1 <= len(key) <= 200:
             raise InvalidData("Idempotency-Key must be 1 to 200 characters", fields=["Idempotency-Key"])
-        request_hash = _request_hash(event, data, reason)
+        request_hash = _request_hash(event, data, reason) if key else ""
         if key:
             stored = self.answered.get((actor.id, case_id, key))
             if stored is not None and stored.created_at > now - IDEMPOTENCY_TTL:
@@ -456,7 +456,8 @@ def list_cases(session: Session, actor: Actor, rules: Rules, *, district: str | 
                       for r in rows], "next_cursor": next_cursor}
 
 
-def event_json(e: Event) -> dict:
+def event_json(e) -> dict:
+    """An event as the history shows it, from an `Event` or a row of its columns."""
     return {
         "seq": e.seq, "event": e.event, "from_state": e.from_state, "to_state": e.to_state, "actor": e.actor,
         "at": e.at.astimezone(CHINA_TZ).isoformat(), "data": e.data, "reason": e.reason,
@@ -464,9 +465,19 @@ def event_json(e: Event) -> dict:
     }
 
 
+_HISTORY = (
+    select(Event.seq, Event.event, Event.from_state, Event.to_state, Event.actor, Event.at, Event.data, Event.reason,
+           Event.prev_hash, Event.hash)
+    .where(Event.stream_id == bindparam("case_id"), Event.seq > bindparam("after"))
+    .order_by(Event.seq)
+    .limit(bindparam("rows"))
+)
+
+
 def history(session: Session, actor: Actor, case_id: str, *, limit: int = 1000, cursor: str | None = None) -> dict:
+    """A case's events in seq order; plain rows, not ORM objects, which cost twice as much per event."""
     visible_case(session, actor, case_id)
     after = int(decode_cursor(cursor, 1)[0]) if cursor else 0
-    query = select(Event).where(Event.stream_id == case_id, Event.seq > after).order_by(Event.seq).limit(limit + 1)
-    rows, next_cursor = page(session.scalars(query), limit, lambda e: (e.seq,))
-    return {"items": [event_json(e) for e in rows], "next_cursor": next_cursor}
+    rows = session.connection().execute(_HISTORY, {"case_id": case_id, "after": after, "rows": limit + 1}).all()
+    page_rows, next_cursor = page(rows, limit, lambda e: (e.seq,))
+    return {"items": [event_json(e) for e in page_rows], "next_cursor": next_cursor}
