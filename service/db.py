@@ -75,7 +75,7 @@ def _ping_after_idle(engine: Engine, idle_seconds: float) -> None:
     """Pre-ping only connections that sat idle in the pool, where a restarted server is noticed.
 
     SQLAlchemy's `pool_pre_ping` pings at every checkout: a round trip and two autocommit
-    switches per transaction, a fifth of a busy event's cost here. A connection in constant use
+    switches per transaction (15 % of a simple read's CPU here, py-spy). A connection in constant use
     that the server drops fails its statement instead; the error marks it invalid, the client
     gets 503 (retry is safe) and the pool replaces it, as it would after a failed ping.
     """
