@@ -239,11 +239,11 @@ def case_details(session: Session, period: Period, district: str | None) -> dict
     if district:  # narrow before the per-case aggregation, not after: a district is a ninth of the city
         touched = touched.join(Case, Case.id == Event.stream_id).where(Case.district == district)
     touched = touched.distinct().subquery()
-    per_case = (select(Event.stream_id.label("case_id"),
-                       func.min(case((Event.event == "accept", Event.at))).label("filed_at"),
-                       func.max(case((Event.event == "refer_to_police", 1), else_=0)).label("referred"))
-                .where(Event.stream_type == "case", Event.stream_id.in_(select(touched.c.stream_id)))
-                .group_by(Event.stream_id).subquery())
+    # per listed case, through the (stream_id, seq) index: aggregating all events of the touched
+    # cases as a join made PostgreSQL scan the whole event table (2,000,000 rows in the benchmark)
+    of_case = (Event.stream_type == "case") & (Event.stream_id == Case.id)
+    filed_at = select(func.min(Event.at)).where(of_case, Event.event == "accept").scalar_subquery()
+    referred = select(Event.id).where(of_case, Event.event == "refer_to_police").exists()
     respondent = (select(CaseParty.case_id, CaseParty.name, Party.credit_code)
                   .join(Party, Party.id == CaseParty.party_id).where(CaseParty.role == "respondent").subquery())
     complainant = select(CaseParty.case_id, CaseParty.name).where(CaseParty.role == "complainant").subquery()
@@ -251,10 +251,10 @@ def case_details(session: Session, period: Period, district: str | None) -> dict
     # most of the time spent in Python
     query = (
         select(Case.number, Case.title, Case.kind, Case.received_at, Case.closed_at, Case.state, Case.outcome,
-               *(getattr(Case, m) for m in DETAIL_MONEY), per_case.c.filed_at, per_case.c.referred,
+               *(getattr(Case, m) for m in DETAIL_MONEY), filed_at.label("filed_at"), referred.label("referred"),
                respondent.c.name.label("respondent"), respondent.c.credit_code, complainant.c.name.label("complainant"),
                Principal.name.label("officer"), District.name.label("district_name"))
-        .join(per_case, per_case.c.case_id == Case.id)
+        .join(touched, touched.c.stream_id == Case.id)
         .join(District, District.code == Case.district)
         .outerjoin(respondent, respondent.c.case_id == Case.id)
         .outerjoin(complainant, complainant.c.case_id == Case.id)
