@@ -15,7 +15,7 @@ from state_machines.types import CHINA_TZ
 from state_machines.vocabulary import Role
 
 from ... import handoffs as service
-from ...cases import visible_case
+from ...cases import check_visible
 from ...models import Agency, Document, Handoff
 from ...schemas import Strict, decode_json_body
 from ..deps import CurrentActor, ReadSession, RuntimeDep
@@ -106,7 +106,7 @@ async def callback(handoff_id: str, request: Request, runtime: RuntimeDep,
 
 @router.get("/cases/{case_id}/documents")
 def documents(case_id: str, actor: CurrentActor, session: ReadSession) -> dict:
-    visible_case(session, actor, case_id)
+    check_visible(session, actor, case_id)
     rows = session.scalars(select(Document).where(Document.case_id == case_id).order_by(Document.created_at,
                                                                                          Document.id))
     return {"items": [{"id": d.id, "kind": d.kind, "title": d.title, "html": d.html,
