@@ -467,18 +467,23 @@ def list_cases(session: Session, actor: Actor, rules: Rules, *, district: str | 
                       for r in rows], "next_cursor": next_cursor}
 
 
-def event_json(e) -> dict:
-    """An event as the history shows it, from an `Event` or a row of its columns."""
-    return {
-        "seq": e.seq, "event": e.event, "from_state": e.from_state, "to_state": e.to_state, "actor": e.actor,
-        "at": e.at.astimezone(CHINA_TZ).isoformat(), "data": e.data, "reason": e.reason,
-        "prev_hash": e.prev_hash, "hash": e.hash,
-    }
+_EVENT_FIELDS = ("seq", "event", "from_state", "to_state", "actor", "at", "data", "reason", "prev_hash", "hash")
+
+
+def event_json(e: Event) -> dict:
+    """An event as the history shows it."""
+    return _event_item(tuple(getattr(e, name) for name in _EVENT_FIELDS))
+
+
+def _event_item(values: tuple) -> dict:
+    """`_EVENT_FIELDS` in order to the history's item; `at` in China time."""
+    item = dict(zip(_EVENT_FIELDS, values, strict=True))
+    item["at"] = item["at"].astimezone(CHINA_TZ).isoformat()
+    return item
 
 
 _HISTORY = (
-    select(Event.seq, Event.event, Event.from_state, Event.to_state, Event.actor, Event.at, Event.data, Event.reason,
-           Event.prev_hash, Event.hash)
+    select(*(getattr(Event, name) for name in _EVENT_FIELDS))
     .where(Event.stream_id == bindparam("case_id"), Event.seq > bindparam("after"))
     .order_by(Event.seq)
     .limit(bindparam("rows"))
@@ -486,9 +491,10 @@ _HISTORY = (
 
 
 def history(session: Session, actor: Actor, case_id: str, *, limit: int = 1000, cursor: str | None = None) -> dict:
-    """A case's events in seq order; plain rows, not ORM objects, which cost twice as much per event."""
+    """A case's events in seq order, from plain tuples: ORM objects cost twice as much per event,
+    and a row's attribute access by name was the largest cost left."""
     check_visible(session, actor, case_id)
     after = int(decode_cursor(cursor, 1)[0]) if cursor else 0
     rows = session.connection().execute(_HISTORY, {"case_id": case_id, "after": after, "rows": limit + 1}).all()
-    page_rows, next_cursor = page(rows, limit, lambda e: (e.seq,))
-    return {"items": [event_json(e) for e in page_rows], "next_cursor": next_cursor}
+    page_rows, next_cursor = page(rows, limit, lambda e: (e[0],))
+    return {"items": [_event_item(e) for e in page_rows], "next_cursor": next_cursor}
