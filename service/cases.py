@@ -214,7 +214,8 @@ def parse_if_match(value: str | None) -> int | None:
     if text.startswith("W/"):
         text = text[2:]
     text = text.strip('"')
-    if not text.isdigit() or len(text) > 9:
+    # isascii: str.isdigit() also accepts "²" and other digits int() refuses
+    if len(value) > 20 or not (text.isascii() and text.isdigit()) or len(text) > 9:
         raise InvalidData('If-Match must be a case version such as 3 or "3"', fields=["If-Match"])
     return int(text)
 

@@ -44,7 +44,9 @@ class UTCDateTime(TypeDecorator):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def make_engine(url: str, pool_size: int = 10) -> Engine:
+def make_engine(url: str, pool_size: int = 10, lock_timeout_ms: int | None = None) -> Engine:
+    """`lock_timeout_ms` (PostgreSQL): a statement waiting longer than this for a row lock fails
+    (SQLSTATE 55P03) instead of waiting for ever."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
@@ -63,7 +65,8 @@ def make_engine(url: str, pool_size: int = 10) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
         return engine
-    engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size)
+    connect_args = {"options": f"-c lock_timeout={lock_timeout_ms}"} if lock_timeout_ms else {}
+    engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size, connect_args=connect_args)
     _ping_after_idle(engine, PING_AFTER_IDLE_SECONDS)
     return engine
 

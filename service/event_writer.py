@@ -30,7 +30,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from state_machines.case_machine import Rules
 
 from .cases import EventRequest, fire_events
-from .db import Database
+from .db import Database, make_engine
 
 log = logging.getLogger("ipcase.events")
 
@@ -42,15 +42,41 @@ Answer = dict | BaseException
 _Waiting = tuple[EventRequest, asyncio.Future, asyncio.AbstractEventLoop]
 
 
+def _sqlstate(exc: DBAPIError) -> str:
+    return getattr(exc.orig, "sqlstate", None) or ""
+
+
 def _database_gone(exc: BaseException) -> bool:
-    """A lost or unreachable database (retrying request by request would only wait longer),
-    as opposed to a deadlock or serialisation failure, which a retry alone resolves."""
+    """A lost or unreachable database (retrying request by request would only wait longer), as
+    opposed to a deadlock, a serialisation failure (SQLSTATE class 40) or a lock wait past
+    `lock_timeout` (55P03), which concern some requests of the batch and not the others."""
     if not isinstance(exc, DBAPIError):
         return False
     if exc.connection_invalidated:
         return True
-    rolled_back = (getattr(exc.orig, "sqlstate", None) or "").startswith("40")  # SQLSTATE class 40
-    return isinstance(exc, OperationalError) and not rolled_back
+    return isinstance(exc, OperationalError) and not (_sqlstate(exc).startswith("40") or _sqlstate(exc) == "55P03")
+
+
+def _dropped_before_commit(exc: BaseException, committing: bool) -> bool:
+    """A pooled connection the server had dropped (a restart), found before COMMIT was sent:
+    nothing can have been committed, so the batch may run again on a fresh connection. (A
+    connection idle in the pool for a while is pinged first; a busy one is not.)"""
+    return not committing and isinstance(exc, DBAPIError) and exc.connection_invalidated
+
+
+EVENT_LOCK_TIMEOUT_MS = 5000
+
+
+def events_database(db: Database) -> Database:
+    """The database the event writer uses: on PostgreSQL an engine of its own whose statements
+    give up waiting for a row lock after 5 s, so one case held elsewhere (a long transaction, a
+    session in psql) fails its own requests with 503 instead of stalling every event of the
+    process behind it; the batch is then retried request by request. SQLite's writers already
+    queue on one lock in the process, which the writer must share."""
+    if db.is_sqlite:
+        return db
+    url = db.engine.url.render_as_string(hide_password=False)
+    return Database(make_engine(url, pool_size=2, lock_timeout_ms=EVENT_LOCK_TIMEOUT_MS))
 
 
 class EventWriter:
@@ -68,7 +94,7 @@ class EventWriter:
         loop = asyncio.get_running_loop()
         future = loop.create_future()
         with self._wakeup:
-            if self._thread is None:  # started on first use, so apps without a lifespan work too
+            if self._thread is None or not self._thread.is_alive():  # first use: apps without a lifespan work too
                 self._thread = threading.Thread(target=self._run, name="ipcase-event-writer", daemon=True)
                 self._thread.start()
             self._waiting.append((request, future, loop))
@@ -93,27 +119,38 @@ class EventWriter:
                     self._thread, self._stopping = None, False
                     return
                 batch = [self._waiting.popleft() for _ in range(min(self.max_batch, len(self._waiting)))]
-            BATCH_SIZE.observe(len(batch))
-            try:
-                answers = self.commit([request for request, _, _ in batch])
-            except BaseException as exc:  # never leave a request waiting forever
-                log.exception("event writer failed")
-                answers = [exc] * len(batch)
-            by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future, Answer]]] = {}
-            for (_, future, loop), answer in zip(batch, answers, strict=True):
-                by_loop.setdefault(loop, []).append((future, answer))
-            for loop, settled in by_loop.items():  # one wake-up per loop, not per request
-                try:
-                    loop.call_soon_threadsafe(_settle, settled)
-                except RuntimeError:  # that loop has closed: nobody is waiting any more
-                    pass
+            batch = [waiting for waiting in batch if not waiting[1].cancelled()]  # the client has gone
+            if batch:
+                self._answer(batch)
 
-    def commit(self, requests: list[EventRequest]) -> list[Answer]:
+    def _answer(self, batch: list[_Waiting]) -> None:
+        BATCH_SIZE.observe(len(batch))
+        try:
+            answers = self.commit([request for request, _, _ in batch])
+        except BaseException as exc:  # never leave a request waiting forever
+            log.exception("event writer failed")
+            answers = [exc] * len(batch)
+        by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future, Answer]]] = {}
+        for (_, future, loop), answer in zip(batch, answers, strict=True):
+            by_loop.setdefault(loop, []).append((future, answer))
+        for loop, settled in by_loop.items():  # one wake-up per loop, not per request
+            try:
+                loop.call_soon_threadsafe(_settle, settled)
+            except RuntimeError:  # that loop has closed: nobody is waiting any more
+                pass
+
+    def commit(self, requests: list[EventRequest], *, reconnected: bool = False) -> list[Answer]:
         """Fire the requests in one transaction; on failure, one transaction each."""
+        committing = False
         try:
             with self.db.write() as session:
-                return fire_events(session, requests, self.rules)
+                answers = fire_events(session, requests, self.rules)
+                session.flush()
+                committing = True  # from here on, the outcome of a lost connection is unknown
+            return answers
         except Exception as exc:
+            if not reconnected and _dropped_before_commit(exc, committing):
+                return self.commit(requests, reconnected=True)
             if len(requests) == 1 or _database_gone(exc):
                 return [exc] * len(requests)
             log.warning("a batch of %d events failed (%s: %s); retrying them one by one",
@@ -123,7 +160,7 @@ class EventWriter:
 
 def _settle(settled: list[tuple[asyncio.Future, Answer]]) -> None:
     for future, answer in settled:
-        if future.cancelled():
+        if future.done():  # cancelled while its batch ran
             continue
         if isinstance(answer, BaseException):
             future.set_exception(answer)

@@ -26,6 +26,8 @@ def decode_json_body(raw: bytes) -> object:
         return encodable(json.loads((raw or b"null").decode("utf-8")))
     except (ValueError, UnicodeDecodeError):
         raise InvalidData("the body is not valid JSON (or holds text that cannot be stored)", fields=["body"]) from None
+    except RecursionError:  # thousands of nested brackets: refused, not a 500
+        raise InvalidData("the body is nested too deeply", fields=["body"]) from None
 
 
 class Strict(BaseModel):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -10,7 +11,7 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
-from ..event_writer import EventWriter
+from ..event_writer import EventWriter, events_database
 from ..runtime import Runtime
 from . import errors
 from .deps import AuthFailures
@@ -21,12 +22,15 @@ API_PREFIX = "/api/v1"
 
 
 def create_app(runtime: Runtime) -> FastAPI:
-    events = EventWriter(runtime.db, runtime.rules)
+    events_db = events_database(runtime.db)
+    events = EventWriter(events_db, runtime.rules)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
-        events.stop()  # answer the events still waiting before the process ends
+        await asyncio.to_thread(events.stop)  # answer the events still waiting before the process ends
+        if events_db is not runtime.db:
+            events_db.engine.dispose()
 
     app = FastAPI(
         lifespan=lifespan,

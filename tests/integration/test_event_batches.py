@@ -125,3 +125,45 @@ def test_a_failed_batch_is_retried_one_event_at_a_time(api: Api, runtime: Runtim
     assert [len(_history(api, token, c["id"])) for c in cases] == [2, 1, 2]
     with runtime.db.read() as session:
         assert verify(session).ok
+
+
+@pytest.mark.postgres_only
+def test_a_case_locked_elsewhere_fails_its_own_events_only(api: Api, runtime: Runtime, database_url: str,
+                                                           monkeypatch) -> None:
+    """A row lock held past the writer's lock_timeout fails that case's request (503), not the batch."""
+    import psycopg
+
+    from service import event_writer
+
+    token = api.principal("officer", "150602")
+    officer = _actor(runtime, token)
+    held, free = (api.create(token, penalty_case(parties={"respondent": {
+        "name": f"某公司{i}", "credit_code": credit_code(800 + i)}})) for i in range(2))
+    monkeypatch.setattr(event_writer, "EVENT_LOCK_TIMEOUT_MS", 300)
+    events_db = event_writer.events_database(runtime.db)
+    with psycopg.connect(database_url.replace("+psycopg", "")) as other:
+        other.execute("SELECT id FROM cases WHERE id = %s FOR UPDATE", (held["id"],))
+        answers = EventWriter(events_db, runtime.rules).commit([_note(officer, held["id"], "等待"),
+                                                                _note(officer, free["id"], "照常")])
+        other.rollback()
+    events_db.engine.dispose()
+    assert answers[1]["version"] == 2
+    assert getattr(answers[0].orig, "sqlstate", None) == "55P03"  # lock_not_available: 503, retry is safe
+    assert [len(_history(api, token, c["id"])) for c in (held, free)] == [1, 2]
+
+
+def test_malformed_headers_and_bodies_of_an_event_are_refused_not_failed(api: Api) -> None:
+    token = api.principal("officer", "150602")
+    case = api.create(token, penalty_case())
+    url = f"/api/v1/cases/{case['id']}/events"
+    auth = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    for if_match in ("²", "1" * 30, '"' + " " * 40 + '3"'):
+        r = api.client.post(url, content=b'{"event": "add_note", "data": {"text": "x"}}',
+                            headers={**auth, "If-Match": if_match.encode("latin-1")})
+        assert r.status_code == 422 and r.json()["error"]["code"] == "validation_error", (if_match, r.text)
+    r = api.client.post(url, content=b"[" * 100_000 + b"]" * 100_000, headers=auth)
+    assert r.status_code in (413, 422), r.text
+    deep = b'{"event": "add_note", "data": {"text": "x", "n": ' + b"[" * 5000 + b"]" * 5000 + b"}}"
+    r = api.client.post(url, content=deep, headers=auth)
+    assert r.status_code == 422 and r.json()["error"]["code"] == "validation_error", r.text
+    assert api.get(token, f"/cases/{case['id']}").json()["version"] == 1

@@ -72,7 +72,12 @@ _EVENT_DOC = {
     "/cases/{case_id}/events",
     openapi_extra=_EVENT_DOC,
     response_model=dict,
-    responses={409: {"description": "invalid_transition, version_conflict or guard_failed"}},
+    responses={
+        401: {"description": "unauthorized"}, 403: {"description": "forbidden"}, 404: {"description": "not_found"},
+        409: {"description": "invalid_transition, version_conflict or guard_failed"},
+        413: {"description": "payload_too_large"}, 422: {"description": "validation_error"},
+        503: {"description": "database_unavailable: nothing was committed; retry"},
+    },
 )
 async def fire_event(request: Request) -> Response:
     """Fire an event; the body and headers are checked inside, in SPEC §3's refusal order.
