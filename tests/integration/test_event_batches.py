@@ -167,3 +167,27 @@ def test_malformed_headers_and_bodies_of_an_event_are_refused_not_failed(api: Ap
     r = api.client.post(url, content=deep, headers=auth)
     assert r.status_code == 422 and r.json()["error"]["code"] == "validation_error", r.text
     assert api.get(token, f"/cases/{case['id']}").json()["version"] == 1
+
+
+@pytest.mark.postgres_only
+def test_a_batch_on_a_connection_the_server_dropped_runs_again(api: Api, runtime: Runtime, database_url: str) -> None:
+    """A busy connection is not pinged; if the server dropped it (a restart), the batch, which
+    sent no COMMIT, runs once more on a fresh connection instead of failing with 503."""
+    import psycopg
+
+    from service import event_writer
+
+    token = api.principal("officer", "150602")
+    officer = _actor(runtime, token)
+    case = api.create(token, penalty_case())
+    events_db = event_writer.events_database(runtime.db)
+    writer = EventWriter(events_db, runtime.rules)
+    assert writer.commit([_note(officer, case["id"], "一")])[0]["version"] == 2
+    with events_db.engine.connect() as conn:  # the writer's pooled connection, checked in again below
+        backend = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+    with psycopg.connect(database_url.replace("+psycopg", ""), autocommit=True) as admin:
+        assert admin.execute("SELECT pg_terminate_backend(%s)", (backend,)).fetchone()[0]
+    answers = writer.commit([_note(officer, case["id"], "二")])  # within the second: no ping
+    events_db.engine.dispose()
+    assert answers[0]["version"] == 3, answers[0]
+    assert len(_history(api, token, case["id"])) == 3
