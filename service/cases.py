@@ -52,6 +52,13 @@ from .serialize import (
 from .sql import insert_if_absent, upsert_insert
 
 IDEMPOTENCY_TTL = timedelta(hours=24)
+CASE_READERS = DISTRICT_ROLES | OVERSIGHT_ROLES
+
+
+def _readers_only(actor: Actor) -> None:
+    """404 for roles that never see cases (partners, admins), before any query."""
+    if actor.role not in CASE_READERS:
+        raise NotFound("no such case")
 
 
 _VISIBILITY = select(Case.id, Case.district, Case.transferred_to).where(Case.id == bindparam("case_id"))
@@ -63,8 +70,7 @@ def check_visible(session: Session, actor: Actor, case_id: str) -> None:
     Reads the three columns visibility needs, not the whole case: for a history or the
     documents, the case row itself was a third of the request.
     """
-    if actor.role not in DISTRICT_ROLES | OVERSIGHT_ROLES:
-        raise NotFound("no such case")
+    _readers_only(actor)
     _shared_only(session, actor, session.execute(_VISIBILITY, {"case_id": case_id}).one_or_none())
 
 
@@ -72,8 +78,7 @@ def case_access(session: Session, actor: Actor, case_id: str) -> tuple[Case, boo
     """The case and whether the actor sees it only as a share (an asked district: read and add_note).
 
     Writers use `lock_cases`, which also locks the rows and reads the parties."""
-    if actor.role not in DISTRICT_ROLES | OVERSIGHT_ROLES:
-        raise NotFound("no such case")
+    _readers_only(actor)
     row = session.get(Case, case_id)
     return row, _shared_only(session, actor, row)
 
@@ -292,8 +297,7 @@ class _EventBatch:
 
     def __init__(self, session: Session, requests: list[EventRequest], rules: Rules) -> None:
         self.session, self.rules = session, rules
-        readers = DISTRICT_ROLES | OVERSIGHT_ROLES
-        self.cases = lock_cases(session, {r.case_id for r in requests if r.actor.role in readers})
+        self.cases = lock_cases(session, {r.case_id for r in requests if r.actor.role in CASE_READERS})
         keys = {(r.actor.id, r.case_id, r.idempotency_key) for r in requests if r.idempotency_key}
         self.answered: dict[tuple[str, str, str], IdempotencyKey] = {}
         if keys:
@@ -311,8 +315,7 @@ class _EventBatch:
         Returns the stored answer of a repeated Idempotency-Key, or what `apply` needs.
         """
         actor, case_id = request.actor, request.case_id
-        if actor.role not in DISTRICT_ROLES | OVERSIGHT_ROLES:
-            raise NotFound("no such case")
+        _readers_only(actor)
         row, parties = self.cases.get(case_id, (None, {}))
         shared_only = _shared_only(self.session, actor, row)
         body = decode_json_body(request.body)
@@ -437,7 +440,7 @@ def list_cases(session: Session, actor: Actor, rules: Rules, *, district: str | 
                due_before: datetime | None = None, limit: int = 50, cursor: str | None = None,
                now: datetime | None = None) -> dict:
     now = now or datetime.now(UTC)
-    if actor.role not in DISTRICT_ROLES | OVERSIGHT_ROLES:
+    if actor.role not in CASE_READERS:
         raise Forbidden(f"role {actor.role} does not read cases")
     if actor.role in DISTRICT_ROLES:
         if district not in (None, actor.district):
@@ -492,8 +495,7 @@ _HISTORY = (
 
 
 def history(session: Session, actor: Actor, case_id: str, *, limit: int = 1000, cursor: str | None = None) -> dict:
-    """A case's events in seq order, from plain tuples: ORM objects cost twice as much per event,
-    and a row's attribute access by name was the largest cost left."""
+    """A case's events in seq order, read as plain rows (ORM objects cost about twice as much)."""
     check_visible(session, actor, case_id)
     after = int(decode_cursor(cursor, 1)[0]) if cursor else 0
     rows = session.connection().execute(_HISTORY, {"case_id": case_id, "after": after, "rows": limit + 1}).all()
