@@ -15,7 +15,7 @@ from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, Engine, create_engine, event
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import InvalidatePoolError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -93,8 +93,25 @@ def _ping_after_idle(engine: Engine, idle_seconds: float) -> None:
             return
         try:
             engine.dialect.do_ping(dbapi_connection)
-        except engine.dialect.loaded_dbapi.Error as exc:  # the pool retries with a new connection
-            raise DisconnectionError("the connection did not answer a ping") from exc
+        except engine.dialect.loaded_dbapi.Error as exc:
+            # the server restarted, most likely: the pool retries with a new connection and
+            # discards every connection opened before now, busy ones included, which a plain
+            # DisconnectionError would leave to fail a request each
+            raise InvalidatePoolError("the connection did not answer a ping") from exc
+
+
+def reconnect_together(*engines: Engine) -> None:
+    """Engines of one server share what a restart teaches one of them: when one sees a lost
+    connection, the others drop their pooled connections too, so that a connection of theirs
+    used less than `PING_AFTER_IDLE_SECONDS` ago (not pinged) does not fail a request of its own."""
+    for engine in engines:
+        others = [other for other in engines if other is not engine]
+
+        @event.listens_for(engine, "handle_error")
+        def _lost(context, others=others) -> None:
+            if context.is_disconnect:
+                for other in others:
+                    other.dispose(close=False)  # new pool; connections in use finish on the old one
 
 
 class Database:

@@ -30,7 +30,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from state_machines.case_machine import Rules
 
 from .cases import EventRequest, fire_events
-from .db import Database, make_engine
+from .db import Database, make_engine, reconnect_together
 
 log = logging.getLogger("ipcase.events")
 
@@ -76,7 +76,9 @@ def events_database(db: Database) -> Database:
     if db.is_sqlite:
         return db
     url = db.engine.url.render_as_string(hide_password=False)
-    return Database(make_engine(url, pool_size=2, lock_timeout_ms=EVENT_LOCK_TIMEOUT_MS))
+    engine = make_engine(url, pool_size=2, lock_timeout_ms=EVENT_LOCK_TIMEOUT_MS)
+    reconnect_together(db.engine, engine)
+    return Database(engine)
 
 
 class EventWriter:

@@ -62,6 +62,19 @@ def setup_people(http: httpx.Client) -> dict[str, str]:
     return tokens
 
 
+def whole_history(http: httpx.Client, token: str, case_id: str) -> list[dict]:
+    """Every event of a case, following `next_cursor` (a burst can pass one page's 1,000)."""
+    items: list[dict] = []
+    params: dict[str, str] = {}
+    while True:
+        answer = http.get(f"/api/v1/cases/{case_id}/history", headers=bearer(token), params=params)
+        assert answer.status_code == 200, answer.text
+        items += answer.json()["items"]
+        if not answer.json()["next_cursor"]:
+            return items
+        params = {"cursor": answer.json()["next_cursor"]}
+
+
 def test_no_acknowledged_event_is_lost_when_the_process_is_killed(database_url: str, runtime, tmp_path) -> None:
     acknowledged: list[tuple[int, str]] = []
     with serve(database_url, tmp_path / "p1") as (base, proc):
@@ -96,7 +109,7 @@ def test_no_acknowledged_event_is_lost_when_the_process_is_killed(database_url: 
     with serve(database_url, tmp_path / "p2") as (base, _):
         with httpx.Client(base_url=base, timeout=10) as http:
             token = setup_people(http)["officer"]
-            history = http.get(f"/api/v1/cases/{case['id']}/history", headers=bearer(token)).json()["items"]
+            history = whole_history(http, token, case["id"])
             by_seq = {h["seq"]: h for h in history}
             for version, text in acknowledged:
                 assert by_seq[version]["data"]["text"] == text

@@ -23,7 +23,7 @@ import pytest
 
 from tests.conftest import _free_port
 from tests.helpers import ADMIN_TOKEN, bearer, penalty_case
-from tests.reliability.test_crash import serve
+from tests.reliability.test_crash import serve, whole_history
 
 pytestmark = pytest.mark.postgres_only
 
@@ -131,7 +131,7 @@ def test_service_reconnects_after_a_postgresql_restart(cluster: PrivateCluster, 
 
         with httpx.Client(base_url=base, timeout=10) as http:
             for case_id in cases:
-                history = http.get(f"/api/v1/cases/{case_id}/history", headers=bearer(token)).json()["items"]
+                history = whole_history(http, token, case_id)
                 by_seq = {h["seq"]: h["data"].get("text") for h in history}
                 assert [h["seq"] for h in history] == list(range(1, len(history) + 1))
                 for acked_case, version, text in acknowledged:
