@@ -97,6 +97,26 @@ def test_a_record_reflects_events_earlier_in_the_same_batch(api: Api, runtime: R
     assert after["risk"] == api.get(here_token, f"/cases/{here['id']}").json()["risk"]
 
 
+def test_the_log_orders_a_batch_as_it_happened(api: Api, runtime: Runtime) -> None:
+    """Handoffs opened in a batch come after the case event that opened them in `/audit/events`."""
+    officer_token, supervisor_token = api.principal("officer", "150602"), api.principal("supervisor", "150602")
+    other = api.create(officer_token, penalty_case(parties={"respondent": {
+        "name": "某公司甲", "credit_code": credit_code(950)}}))
+    case = api.create(officer_token, penalty_case(amounts={"illegal_turnover": 80000}))
+    api.ok(supervisor_token, case["id"], "accept")
+    refer = EventRequest(_actor(runtime, supervisor_token), case["id"], json.dumps(
+        {"event": "refer_to_police", "data": {"grounds": "非法经营额 8 万元，涉嫌假冒注册商标罪"}}).encode())
+    note = _note(_actor(runtime, officer_token), other["id"], "同批")
+    answers = _batch(runtime, [note, refer, _note(_actor(runtime, officer_token), other["id"], "其后")])
+    assert answers[1]["state"] == "awaiting_police" and answers[2]["version"] == 3
+    log = api.get(api.principal("auditor"), "/audit/events", limit=100).json()["items"]
+    order = [(e["stream_type"], e["event"], e["data"].get("text")) for e in log if e["id"] > min(
+        e["id"] for e in log if e["event"] == "add_note" and e["data"].get("text") == "同批")]
+    assert order[0] == ("case", "refer_to_police", None)
+    assert {kind for kind, _, _ in order[1:-1]} == {"handoff"} and len(order) > 3
+    assert order[-1] == ("case", "add_note", "其后")
+
+
 @pytest.fixture
 def failing_insert(runtime: Runtime):
     """A database that refuses one event row (a trigger), as a broken constraint or disk would."""
