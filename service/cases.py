@@ -285,7 +285,9 @@ def lock_cases(session: Session, case_ids: set[str]) -> dict[str, tuple[SimpleNa
 
 
 def write_cases(session: Session, rows: list[SimpleNamespace]) -> None:
-    """Store cases read by `lock_cases` (every column: the row is locked, nothing else changed it)."""
+    """Store cases read by `lock_cases`, every column: the rows are locked, and every other writer
+    of a case (handoff answers, transfers) locks its row first, so nothing else can
+    have changed them. An unlocked write to a case would be overwritten here."""
     if rows:
         session.connection().execute(_UPDATE_CASE, [
             {"case_id": row.id, **{name: getattr(row, name) for name in _CASE_NAMES if name != "id"}} for row in rows])
@@ -413,10 +415,13 @@ def advance(session: Session, row: Case, parties: dict, actor: Actor, actor_id: 
     return step
 
 
-def apply_step(session: Session, row: Case, parties: dict, step: Step, actor_id: str, rules: Rules, now: datetime, *,
-               idempotency_key: str | None = None, recorded: dict | None = None,
+def apply_step(session: Session, row: Case | SimpleNamespace, parties: dict, step: Step, actor_id: str,
+               rules: Rules, now: datetime, *, idempotency_key: str | None = None, recorded: dict | None = None,
                events: list[dict] | None = None) -> None:
     """Store a decided step: the case's new state and clocks, its hash-chained event, its handoffs.
+
+    `row` is an ORM case (flushed by the session) or a plain one from `lock_cases` (stored
+    by the caller with `write_cases`).
 
     With `events`, the event row is added to that list for the caller to insert with others;
     without, it is inserted now.
@@ -444,7 +449,7 @@ def apply_step(session: Session, row: Case, parties: dict, step: Step, actor_id:
             open_transfer(session, row, opening.detail["to_district"], actor_id, now, rules)
 
 
-def _apply(row: Case, step: Step, now: datetime) -> None:
+def _apply(row: Case | SimpleNamespace, step: Step, now: datetime) -> None:
     row.state = step.to_state
     row.facts = step.facts
     for name, value in step.amounts.items():

@@ -15,7 +15,7 @@ from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
 
 from sqlalchemy import DateTime, Engine, create_engine, event
-from sqlalchemy.exc import InvalidatePoolError
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -73,45 +73,53 @@ def make_engine(url: str, pool_size: int = 10, lock_timeout_ms: int | None = Non
 
 PING_AFTER_IDLE_SECONDS = 1.0
 
+_LOST_AT: dict[tuple[str | None, int | None], float] = {}
+"""Per server (host, port): when a connection to it was last found lost (time.monotonic()).
+
+Shared by every engine of the process on that server (the API's and the event writer's): a
+restart that one of them notices retires the other's older connections as well."""
+
 
 def _ping_after_idle(engine: Engine, idle_seconds: float) -> None:
-    """Pre-ping only connections that sat idle in the pool, where a restarted server is noticed.
+    """Pre-ping only connections that sat idle in the pool, and retire every connection opened
+    before the server was last found lost.
 
     SQLAlchemy's `pool_pre_ping` pings at every checkout: a round trip and two autocommit
-    switches per transaction (15 % of a simple read's CPU here, py-spy). A connection in constant use
-    that the server drops fails its statement instead; the error marks it invalid, the client
-    gets 503 (retry is safe) and the pool replaces it, as it would after a failed ping.
+    switches per transaction (15 % of a simple read's CPU here, py-spy). Without it, a busy
+    connection the server dropped fails its statement; that request gets 503 (retry is safe),
+    and the loss is recorded for the server, so that the pools of this process replace all
+    their older connections on checkout instead of failing one request each. (A failed ping
+    records it too.) The replaced connections are closed by the pool, not left to the GC.
     """
+    server = (engine.url.host, engine.url.port)
+
+    def lost() -> None:
+        _LOST_AT[server] = time.monotonic()
+
+    @event.listens_for(engine, "connect")
+    def _opened(_dbapi_connection, record) -> None:
+        record.info["opened_at"] = time.monotonic()
 
     @event.listens_for(engine, "checkin")
     def _checked_in(_dbapi_connection, record) -> None:
         record.info["idle_since"] = time.monotonic()
 
+    @event.listens_for(engine, "handle_error")
+    def _failed(context) -> None:
+        if context.is_disconnect:
+            lost()
+
     @event.listens_for(engine, "checkout")
     def _checked_out(dbapi_connection, record, _proxy) -> None:
+        if record.info.get("opened_at", 0.0) < _LOST_AT.get(server, 0.0):
+            raise DisconnectionError("opened before the server was lost")  # the pool reconnects
         if time.monotonic() - record.info.get("idle_since", 0.0) < idle_seconds:
             return
         try:
             engine.dialect.do_ping(dbapi_connection)
         except engine.dialect.loaded_dbapi.Error as exc:
-            # the server restarted, most likely: the pool retries with a new connection and
-            # discards every connection opened before now, busy ones included, which a plain
-            # DisconnectionError would leave to fail a request each
-            raise InvalidatePoolError("the connection did not answer a ping") from exc
-
-
-def reconnect_together(*engines: Engine) -> None:
-    """Engines of one server share what a restart teaches one of them: when one sees a lost
-    connection, the others drop their pooled connections too, so that a connection of theirs
-    used less than `PING_AFTER_IDLE_SECONDS` ago (not pinged) does not fail a request of its own."""
-    for engine in engines:
-        others = [other for other in engines if other is not engine]
-
-        @event.listens_for(engine, "handle_error")
-        def _lost(context, others=others) -> None:
-            if context.is_disconnect:
-                for other in others:
-                    other.dispose(close=False)  # new pool; connections in use finish on the old one
+            lost()
+            raise DisconnectionError("the connection did not answer a ping") from exc
 
 
 class Database:

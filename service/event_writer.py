@@ -5,7 +5,8 @@ not in SQL but around it: a thread-pool hop per request, the GIL handed between 
 threads waiting on the database, and eight round trips (ping, BEGIN, lock, two UPDATEs,
 INSERT, record, COMMIT), each costing client CPU in system calls. Here the requests of all
 clients queue on one thread, which fires whatever has gathered in one transaction
-(`cases.fire_events`: one lock statement, one record query, one multi-row INSERT, one commit),
+(`cases.fire_events`: one lock statement, one record query, one INSERT of the events, one
+UPDATE of the cases, one commit),
 then answers each request on its event loop. Under load the batches grow by themselves; a
 lone client gets a batch of one, with no waiting for company.
 
@@ -30,7 +31,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from state_machines.case_machine import Rules
 
 from .cases import EventRequest, fire_events
-from .db import Database, make_engine, reconnect_together
+from .db import Database, make_engine
 
 log = logging.getLogger("ipcase.events")
 
@@ -76,9 +77,7 @@ def events_database(db: Database) -> Database:
     if db.is_sqlite:
         return db
     url = db.engine.url.render_as_string(hide_password=False)
-    engine = make_engine(url, pool_size=2, lock_timeout_ms=EVENT_LOCK_TIMEOUT_MS)
-    reconnect_together(db.engine, engine)
-    return Database(engine)
+    return Database(make_engine(url, pool_size=2, lock_timeout_ms=EVENT_LOCK_TIMEOUT_MS))
 
 
 class EventWriter:

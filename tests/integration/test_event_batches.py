@@ -211,3 +211,35 @@ def test_a_batch_on_a_connection_the_server_dropped_runs_again(api: Api, runtime
     events_db.engine.dispose()
     assert answers[0]["version"] == 3, answers[0]
     assert len(_history(api, token, case["id"])) == 3
+
+
+@pytest.mark.postgres_only
+def test_a_restart_one_pool_notices_retires_the_other_pools_connections(
+        runtime: Runtime, api: Api, database_url: str) -> None:
+    """The event writer finds the server restarted; the API's own pool, whose connection was
+    used a moment ago (so it is not pinged), reconnects instead of failing a read with 503."""
+    import psycopg
+
+    from service import event_writer
+
+    token = api.principal("officer", "150602")
+    officer = _actor(runtime, token)
+    case = api.create(token, penalty_case())
+    events_db = event_writer.events_database(runtime.db)
+    writer = EventWriter(events_db, runtime.rules)
+    assert writer.commit([_note(officer, case["id"], "一")])[0]["version"] == 2
+    runtime.db.engine.dispose()  # one pooled connection below, used just before the "restart"
+    with runtime.db.read() as session:
+        assert session.execute(text("SELECT 1")).scalar() == 1
+    with psycopg.connect(database_url.replace("+psycopg", ""), autocommit=True) as admin:
+        killed = admin.execute("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                               "WHERE datname = current_database() AND pid <> pg_backend_pid()").fetchone()[0]
+    assert killed >= 2  # the writer's and the API's connections at least
+    assert writer.commit([_note(officer, case["id"], "二")])[0]["version"] == 3  # the writer notices
+    try:
+        with runtime.db.read() as session:  # within the second: not pinged, yet not the dead connection
+            assert session.execute(text("SELECT version FROM cases WHERE id = :id"),
+                                   {"id": case["id"]}).scalar() == 3
+    finally:
+        events_db.engine.dispose()
+
