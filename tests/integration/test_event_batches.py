@@ -189,57 +189,54 @@ def test_malformed_headers_and_bodies_of_an_event_are_refused_not_failed(api: Ap
     assert api.get(token, f"/cases/{case['id']}").json()["version"] == 1
 
 
+@pytest.fixture
+def own_pool_writer(api: Api, runtime: Runtime):
+    """(officer, case at version 2, writer) with the writer on its own pool, as in `ipcase serve`."""
+    from service import event_writer
+
+    token = api.principal("officer", "150602")
+    officer = _actor(runtime, token)
+    case = api.create(token, penalty_case())
+    events_db = event_writer.events_database(runtime.db)
+    writer = EventWriter(events_db, runtime.rules)
+    assert writer.commit([_note(officer, case["id"], "一")])[0]["version"] == 2
+    yield officer, case, writer
+    events_db.engine.dispose()
+
+
+def _terminate(database_url: str, where: str, *args) -> int:
+    import psycopg
+
+    with psycopg.connect(database_url.replace("+psycopg", ""), autocommit=True) as admin:
+        return admin.execute(f"SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE {where}",
+                             args).fetchone()[0]
+
+
 @pytest.mark.postgres_only
-def test_a_batch_on_a_connection_the_server_dropped_runs_again(api: Api, runtime: Runtime, database_url: str) -> None:
+def test_a_batch_on_a_connection_the_server_dropped_runs_again(api: Api, runtime: Runtime, database_url: str,
+                                                               own_pool_writer) -> None:
     """A busy connection is not pinged; if the server dropped it (a restart), the batch, which
     sent no COMMIT, runs once more on a fresh connection instead of failing with 503."""
-    import psycopg
-
-    from service import event_writer
-
-    token = api.principal("officer", "150602")
-    officer = _actor(runtime, token)
-    case = api.create(token, penalty_case())
-    events_db = event_writer.events_database(runtime.db)
-    writer = EventWriter(events_db, runtime.rules)
-    assert writer.commit([_note(officer, case["id"], "一")])[0]["version"] == 2
-    with events_db.engine.connect() as conn:  # the writer's pooled connection, checked in again below
+    officer, case, writer = own_pool_writer
+    with writer.db.engine.connect() as conn:  # the writer's pooled connection, checked in again below
         backend = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar()
-    with psycopg.connect(database_url.replace("+psycopg", ""), autocommit=True) as admin:
-        assert admin.execute("SELECT pg_terminate_backend(%s)", (backend,)).fetchone()[0]
+    assert _terminate(database_url, "pid = %s", backend) == 1
     answers = writer.commit([_note(officer, case["id"], "二")])  # within the second: no ping
-    events_db.engine.dispose()
     assert answers[0]["version"] == 3, answers[0]
-    assert len(_history(api, token, case["id"])) == 3
+    assert len(_history(api, api.principal("auditor"), case["id"])) == 3
 
 
 @pytest.mark.postgres_only
-def test_a_restart_one_pool_notices_retires_the_other_pools_connections(
-        runtime: Runtime, api: Api, database_url: str) -> None:
+def test_a_restart_one_pool_notices_retires_the_other_pools_connections(runtime: Runtime, database_url: str,
+                                                                       own_pool_writer) -> None:
     """The event writer finds the server restarted; the API's own pool, whose connection was
     used a moment ago (so it is not pinged), reconnects instead of failing a read with 503."""
-    import psycopg
-
-    from service import event_writer
-
-    token = api.principal("officer", "150602")
-    officer = _actor(runtime, token)
-    case = api.create(token, penalty_case())
-    events_db = event_writer.events_database(runtime.db)
-    writer = EventWriter(events_db, runtime.rules)
-    assert writer.commit([_note(officer, case["id"], "一")])[0]["version"] == 2
+    officer, case, writer = own_pool_writer
     runtime.db.engine.dispose()  # one pooled connection below, used just before the "restart"
     with runtime.db.read() as session:
         assert session.execute(text("SELECT 1")).scalar() == 1
-    with psycopg.connect(database_url.replace("+psycopg", ""), autocommit=True) as admin:
-        killed = admin.execute("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                               "WHERE datname = current_database() AND pid <> pg_backend_pid()").fetchone()[0]
+    killed = _terminate(database_url, "datname = current_database() AND pid <> pg_backend_pid()")
     assert killed >= 2  # the writer's and the API's connections at least
     assert writer.commit([_note(officer, case["id"], "二")])[0]["version"] == 3  # the writer notices
-    try:
-        with runtime.db.read() as session:  # within the second: not pinged, yet not the dead connection
-            assert session.execute(text("SELECT version FROM cases WHERE id = :id"),
-                                   {"id": case["id"]}).scalar() == 3
-    finally:
-        events_db.engine.dispose()
-
+    with runtime.db.read() as session:  # within the second: not pinged, yet not the dead connection
+        assert session.execute(text("SELECT version FROM cases WHERE id = :id"), {"id": case["id"]}).scalar() == 3
