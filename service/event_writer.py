@@ -21,6 +21,7 @@ batch's requests at once (503, retry is safe: nothing was committed).
 from __future__ import annotations
 
 import asyncio
+import copy
 import logging
 import threading
 from collections import deque
@@ -132,7 +133,7 @@ class EventWriter:
             log.exception("event writer failed")
             answers = [exc] * len(batch)
         by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future, Answer]]] = {}
-        for (_, future, loop), answer in zip(batch, answers, strict=True):
+        for (_, future, loop), answer in zip(batch, _own_exceptions(answers), strict=True):
             by_loop.setdefault(loop, []).append((future, answer))
         for loop, settled in by_loop.items():  # one wake-up per loop, not per request
             try:
@@ -157,6 +158,21 @@ class EventWriter:
             log.warning("a batch of %d events failed (%s: %s); retrying them one by one",
                         len(requests), type(exc).__name__, exc)
             return [self.commit([request])[0] for request in requests]
+
+
+def _own_exceptions(answers: list[Answer]) -> list[Answer]:
+    """One exception object per request: a batch that failed as a whole answers all its requests
+    with the same error, and an exception raised in several requests at once would collect
+    their tracebacks into one (each request's log would show the others')."""
+    seen: set[int] = set()
+    own = []
+    for answer in answers:
+        if isinstance(answer, BaseException):
+            if id(answer) in seen:
+                answer = copy.copy(answer)
+            seen.add(id(answer))
+        own.append(answer)
+    return own
 
 
 def _settle(settled: list[tuple[asyncio.Future, Answer]]) -> None:

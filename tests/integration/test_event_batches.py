@@ -240,3 +240,30 @@ def test_a_restart_one_pool_notices_retires_the_other_pools_connections(runtime:
     assert writer.commit([_note(officer, case["id"], "二")])[0]["version"] == 3  # the writer notices
     with runtime.db.read() as session:  # within the second: not pinged, yet not the dead connection
         assert session.execute(text("SELECT version FROM cases WHERE id = :id"), {"id": case["id"]}).scalar() == 3
+
+
+def test_requests_of_a_batch_that_failed_as_a_whole_get_their_own_error(runtime: Runtime) -> None:
+    """A lost database fails the whole batch; each request still raises an exception of its own
+    (one shared object would gather every request's traceback)."""
+    import asyncio
+
+    from sqlalchemy.exc import OperationalError
+
+    from service.db import Database, make_engine
+
+    gone = Database(make_engine("postgresql+psycopg://postgres@127.0.0.1:1/nowhere"))  # nothing listens there
+    writer = EventWriter(gone, runtime.rules)
+    actor = Actor(id="p", role="officer", district="150602")
+
+    async def both() -> list[BaseException]:
+        return await asyncio.gather(*(writer.fire(_note(actor, "case", str(i))) for i in range(2)),
+                                    return_exceptions=True)
+
+    try:
+        first, second = asyncio.run(both())
+    finally:
+        writer.stop()
+        gone.engine.dispose()
+    assert isinstance(first, OperationalError) and isinstance(second, OperationalError)
+    assert first is not second and str(first) == str(second)
+
