@@ -169,7 +169,10 @@ def _own_exceptions(answers: list[Answer]) -> list[Answer]:
     for answer in answers:
         if isinstance(answer, BaseException):
             if id(answer) in seen:
-                answer = copy.copy(answer)
+                try:
+                    answer = copy.copy(answer)
+                except Exception:  # an exception class that cannot be rebuilt from its args: share it
+                    pass
             seen.add(id(answer))
         own.append(answer)
     return own
