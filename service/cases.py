@@ -34,7 +34,7 @@ from state_machines.vocabulary import CITY_DIVISION, FINAL_STATES, STATES, Track
 
 from . import audit
 from .assistance import open_transfer, shares_case
-from .models import Case, CaseNumberCounter, CaseParty, Event, IdempotencyKey, Party
+from .models import AMOUNT_COLUMNS, Case, CaseNumberCounter, CaseParty, Event, IdempotencyKey, Party
 from .outbox import open_handoffs
 from .pagination import by_time_and_id, decode_cursor, page
 from .schemas import CaseCreate, PartyIn, decode_json_body
@@ -255,13 +255,27 @@ _LOCKED_CASES_WITH_PARTIES = (
     .with_for_update(of=_CASES)
 )
 
+EVENT_COLUMNS = frozenset(("state", "facts", *AMOUNT_COLUMNS, "marks_count", "outcome", "closed_at", "decided_at",
+                           "next_bureau_due", "next_due", "updated_at", "version", "head_hash"))
+"""The columns of a case that an event may change (`apply_step`); `write_cases` stores these."""
+
 _UPDATE_CASE = (
     _CASES.update().where(_CASES.c.id == bindparam("case_id"))
-    .values({name: bindparam(name) for name in _CASE_NAMES if name != "id"})
+    .values({name: bindparam(name) for name in sorted(EVENT_COLUMNS)})
 )
 
 
-def lock_cases(session: Session, case_ids: set[str]) -> dict[str, tuple[SimpleNamespace, dict]]:
+class LockedCase(SimpleNamespace):
+    """A case read by `lock_cases`: its columns as attributes. Only `EVENT_COLUMNS` can be set,
+    so that a change elsewhere fails at once rather than being silently left out of `write_cases`."""
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if name not in EVENT_COLUMNS:
+            raise AttributeError(f"{name} is not a column an event changes (EVENT_COLUMNS)")
+        super().__setattr__(name, value)
+
+
+def lock_cases(session: Session, case_ids: set[str]) -> dict[str, tuple[LockedCase, dict]]:
     """Lock the cases and read them with their parties, in one round trip for any number of cases.
 
     Rows are locked in id order, so two batches sharing cases wait for each other instead of
@@ -269,13 +283,13 @@ def lock_cases(session: Session, case_ids: set[str]) -> dict[str, tuple[SimpleNa
     attributes, not ORM instances: loading and flushing a 40-column entity cost several
     times the SQL on the hottest path of the service. `write_cases` stores them.
     """
-    locked: dict[str, tuple[SimpleNamespace, dict]] = {}
+    locked: dict[str, tuple[LockedCase, dict]] = {}
     if case_ids:
         n_case, n_link = len(_CASE_NAMES), len(_CASE_NAMES) + len(_CASE_PARTY_NAMES)
         for values in session.connection().execute(_LOCKED_CASES_WITH_PARTIES, {"case_ids": sorted(case_ids)}):
             case_id = values[0]
             if case_id not in locked:
-                locked[case_id] = (SimpleNamespace(**dict(zip(_CASE_NAMES, values[:n_case], strict=True))), {})
+                locked[case_id] = (LockedCase(**dict(zip(_CASE_NAMES, values[:n_case], strict=True))), {})
             link = values[n_case:n_link]
             if link[0] is not None:
                 cp = SimpleNamespace(**dict(zip(_CASE_PARTY_NAMES, link, strict=True)))
@@ -284,13 +298,13 @@ def lock_cases(session: Session, case_ids: set[str]) -> dict[str, tuple[SimpleNa
     return locked
 
 
-def write_cases(session: Session, rows: list[SimpleNamespace]) -> None:
-    """Store cases read by `lock_cases`, every column: the rows are locked, and every other writer
-    of a case (handoff answers, transfers) locks its row first, so nothing else can
-    have changed them. An unlocked write to a case would be overwritten here."""
+def write_cases(session: Session, rows: list[LockedCase]) -> None:
+    """Store the columns an event changes of cases read by `lock_cases`, in one statement.
+
+    Only those: a description or title is not re-sent (and re-stored) with every event."""
     if rows:
         session.connection().execute(_UPDATE_CASE, [
-            {"case_id": row.id, **{name: getattr(row, name) for name in _CASE_NAMES if name != "id"}} for row in rows])
+            {"case_id": row.id, **{name: getattr(row, name) for name in EVENT_COLUMNS}} for row in rows])
 
 
 def _respondent_id(parties: dict) -> str | None:
@@ -339,7 +353,7 @@ class _EventBatch:
         self.events: list[dict] = []
         self.changed: dict[str, None] = {}  # the cases whose events applied, in order
 
-    def check(self, request: EventRequest, now: datetime) -> dict | tuple[SimpleNamespace, dict, bool, Step, str]:
+    def check(self, request: EventRequest, now: datetime) -> dict | tuple[LockedCase, dict, bool, Step, str]:
         """SPEC §3's refusal order up to the machine's decision; nothing is changed yet.
 
         Returns the stored answer of a repeated Idempotency-Key, or what `apply` needs.
@@ -375,7 +389,7 @@ class _EventBatch:
         step = decide(snap, actor, event, data, reason, self.rules, now, shared_only=shared_only)
         return row, parties, shared_only, step, request_hash
 
-    def apply(self, request: EventRequest, row: SimpleNamespace, parties: dict, shared_only: bool, step: Step,
+    def apply(self, request: EventRequest, row: LockedCase, parties: dict, shared_only: bool, step: Step,
               request_hash: str, now: datetime) -> dict:
         """Store a decided event; from here on a failure aborts the whole batch, not this request."""
         actor, key = request.actor, request.idempotency_key
@@ -415,7 +429,7 @@ def advance(session: Session, row: Case, parties: dict, actor: Actor, actor_id: 
     return step
 
 
-def apply_step(session: Session, row: Case | SimpleNamespace, parties: dict, step: Step, actor_id: str,
+def apply_step(session: Session, row: Case | LockedCase, parties: dict, step: Step, actor_id: str,
                rules: Rules, now: datetime, *, idempotency_key: str | None = None, recorded: dict | None = None,
                events: list[dict] | None = None) -> None:
     """Store a decided step: the case's new state and clocks, its hash-chained event, its handoffs.
@@ -449,7 +463,7 @@ def apply_step(session: Session, row: Case | SimpleNamespace, parties: dict, ste
             open_transfer(session, row, opening.detail["to_district"], actor_id, now, rules)
 
 
-def _apply(row: Case | SimpleNamespace, step: Step, now: datetime) -> None:
+def _apply(row: Case | LockedCase, step: Step, now: datetime) -> None:
     row.state = step.to_state
     row.facts = step.facts
     for name, value in step.amounts.items():

@@ -267,3 +267,20 @@ def test_requests_of_a_batch_that_failed_as_a_whole_get_their_own_error(runtime:
     assert isinstance(first, OperationalError) and isinstance(second, OperationalError)
     assert first is not second and str(first) == str(second)
 
+
+def test_a_locked_case_takes_only_the_columns_write_cases_stores(api: Api, runtime: Runtime) -> None:
+    """`write_cases` stores `EVENT_COLUMNS` only; setting any other column of a locked case fails
+    at once instead of being lost silently."""
+    from service.cases import EVENT_COLUMNS, lock_cases
+
+    token = api.principal("officer", "150602")
+    case = api.create(token, penalty_case())
+    with runtime.db.write() as session:
+        row, parties = lock_cases(session, {case["id"]})[case["id"]]
+        assert row.title == case["title"] and "respondent" in parties
+        row.state = row.state  # an event column
+        with pytest.raises(AttributeError, match="title"):
+            row.title = "改过的标题"
+    assert {"state", "facts", "version", "head_hash", "fine", "closed_at"} <= EVENT_COLUMNS
+    assert "title" not in EVENT_COLUMNS and "description" not in EVENT_COLUMNS
+
