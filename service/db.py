@@ -67,7 +67,7 @@ def make_engine(url: str, pool_size: int = 10, lock_timeout_ms: int | None = Non
         return engine
     connect_args = {"options": f"-c lock_timeout={lock_timeout_ms}"} if lock_timeout_ms else {}
     engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size, connect_args=connect_args)
-    _ping_after_idle(engine, PING_AFTER_IDLE_SECONDS)
+    _guard_checkouts(engine, PING_AFTER_IDLE_SECONDS)
     return engine
 
 
@@ -80,7 +80,7 @@ Shared by every engine of the process on that server (the API's and the event wr
 restart that one of them notices retires the other's older connections as well."""
 
 
-def _ping_after_idle(engine: Engine, idle_seconds: float) -> None:
+def _guard_checkouts(engine: Engine, idle_seconds: float) -> None:
     """Pre-ping only connections that sat idle in the pool, and retire every connection opened
     before the server was last found lost.
 

@@ -56,7 +56,8 @@ def _database_gone(exc: BaseException) -> bool:
         return False
     if exc.connection_invalidated:
         return True
-    return isinstance(exc, OperationalError) and not (_sqlstate(exc).startswith("40") or _sqlstate(exc) == "55P03")
+    state = _sqlstate(exc)
+    return isinstance(exc, OperationalError) and not (state.startswith("40") or state == "55P03")
 
 
 def _dropped_before_commit(exc: BaseException, committing: bool) -> bool:
