@@ -4,24 +4,32 @@
 PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
-STAMP   = $(VENV)/.installed
+RUN_STAMP  = $(VENV)/.installed-run
+TEST_STAMP = $(VENV)/.installed-test
+PIP     = $(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt
 PG_URL  = postgresql://postgres@127.0.0.1:5432/postgres  # the suite's server: IPCASE_TEST_PG
 
-.PHONY: run test lint clean
+.PHONY: run test lint clean constraints
 
-$(STAMP): pyproject.toml
+$(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
-	touch $(STAMP)
 
-run: $(STAMP)
+# `make run` installs only what running needs; `make test` adds the test extras.
+$(RUN_STAMP): pyproject.toml constraints.txt | $(VENV)/bin/python
+	$(PIP) -e .
+	touch $(RUN_STAMP)
+
+$(TEST_STAMP): pyproject.toml constraints.txt | $(VENV)/bin/python
+	$(PIP) -e '.[test]'
+	touch $(TEST_STAMP) $(RUN_STAMP)
+
+run: $(RUN_STAMP)
 	$(BIN)/ipcase serve --host $${HOST:-127.0.0.1} --port $${PORT:-8000}
 
-lint: $(STAMP)
+lint: $(TEST_STAMP)
 	$(BIN)/ruff check .
 
-test: $(STAMP) lint
+test: $(TEST_STAMP) lint
 	IPCASE_TEST_DB=sqlite $(BIN)/python -m pytest
 	@if $(BIN)/python -c "import psycopg; psycopg.connect('$(PG_URL)', connect_timeout=3).close()" 2>/dev/null; then \
 		echo "== PostgreSQL =="; \
@@ -30,6 +38,10 @@ test: $(STAMP) lint
 		echo "PostgreSQL is not reachable at $(PG_URL): the PostgreSQL run was skipped"; \
 		test -z "$$CI"; \
 	fi
+
+constraints: $(TEST_STAMP)
+	{ sed -n '1,3p' constraints.txt; $(BIN)/pip freeze --exclude-editable | grep -vi '^ipcase'; } > constraints.new
+	mv constraints.new constraints.txt
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info

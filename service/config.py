@@ -24,7 +24,9 @@ class Settings(BaseSettings):
     hearing_threshold_organisation: Decimal = Decimal("100000")
     major_case_threshold: Decimal = Decimal("1000000")
     holiday_file: str | None = None
-    """Holidays and make-up working days for years chinese-calendar does not know (format: calendars/)."""
+    """Holidays and make-up working days for years chinese-calendar does not know.
+
+    Format: state_machines/calendars/example-2027.txt (shipped in the package)."""
     sweep_interval_seconds: int = 900
     """How often `ipcase serve` runs the deadline sweep in-process; 0 turns it off."""
     public_url: str = "http://127.0.0.1:8000"

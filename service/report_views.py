@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from notifications.report_files import Table, to_csv, to_html, to_xlsx
 
-from .reports import FIGURES
+from .reports import DETAIL_MONEY, FIGURES
+
+FIGURE_KEYS = frozenset(f.key for f in FIGURES)
 
 MEDIA = {
     "csv": "text/csv; charset=utf-8",
@@ -25,8 +27,10 @@ def monthly_table(report: dict) -> Table:
         rows = [{"label": r["label"], "value": r["value"]} for r in breakdown["rows"]]
         sections.append(Table(breakdown["label"], _subtitle(report), [("label", breakdown["label"]),
                                                                       ("value", "收到案件数")], rows,
-                              {"label": "合计", "value": sum(r["value"] for r in rows)}))
-    return Table(f"附件1 {report['title']}", _subtitle(report), columns, report["by_district"], totals, sections)
+                              {"label": "合计", "value": sum(r["value"] for r in rows)},
+                              numeric=frozenset({"value"})))
+    return Table(f"附件1 {report['title']}", _subtitle(report), columns, report["by_district"], totals, sections,
+                 numeric=FIGURE_KEYS)
 
 
 def details_table(report: dict) -> Table:
@@ -34,13 +38,14 @@ def details_table(report: dict) -> Table:
     totals = {"number": f"合计 {len(report['rows'])} 件"}
     for key in ("case_value", "illegal_turnover", "fine", "confiscation"):
         totals[key] = f"{sum(float(r[key] or 0) for r in report['rows']):.2f}"
-    return Table(f"附件2 {report['title']}", _subtitle(report), columns, report["rows"], totals)
+    return Table(f"附件2 {report['title']}", _subtitle(report), columns, report["rows"], totals,
+                 numeric=frozenset(DETAIL_MONEY))
 
 
 def bulletin_table(report: dict) -> Table:
     columns = [("rank", "排名"), ("district_name", "单位")] + [(c["key"], c["label"]) for c in report["columns"]]
     return Table(report["title"], f"{report['period']['from']} 至 {report['period']['to']}", columns, report["rows"],
-                 {"rank": "", "district_name": "全市合计", **report["total"]})
+                 {"rank": "", "district_name": "全市合计", **report["total"]}, numeric=FIGURE_KEYS | {"rank"})
 
 
 def render(table: Table, fmt: str) -> bytes | str:

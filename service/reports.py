@@ -132,9 +132,15 @@ def figures_by_district(session: Session, period: Period, district: str | None =
         out[d]["fines"] += int(fines)
         out[d]["confiscations"] += int(confiscations)
 
-    open_at_end = and_(Case.received_at < until, or_(Case.closed_at.is_(None), Case.closed_at >= until))
+    # "at the end" of a period that has not ended yet is now: a clock due later this month is not
+    # overdue today (a due date is the end of its day, so at the period's end a clock due on its
+    # last day has run out, and today one due yesterday has)
+    now = datetime.now(UTC)
+    last_overdue_day = period.end if until <= now else now.astimezone(CHINA_TZ).date() - timedelta(days=1)
+    as_of = min(until, now)
+    open_at_end = and_(Case.received_at < as_of, or_(Case.closed_at.is_(None), Case.closed_at >= as_of))
     still_open = session.execute(
-        select(Case.district, func.count(), func.sum(case((Case.next_bureau_due <= period.end, 1), else_=0)))
+        select(Case.district, func.count(), func.sum(case((Case.next_bureau_due <= last_overdue_day, 1), else_=0)))
         .where(open_at_end, scope(Case.district)).group_by(Case.district))
     for d, count, overdue in still_open:
         out[d]["open_at_end"] += count

@@ -155,7 +155,7 @@ def test_a_configured_holiday_file_marks_deadlines_configured(database_url: str,
     from service.api.app import create_app
     from tests.helpers import ADMIN_TOKEN
 
-    example = Path(__file__).parents[2] / "calendars" / "example-2027.txt"
+    example = Path(__file__).parents[2] / "state_machines" / "calendars" / "example-2027.txt"
     settings = Settings(database_url=database_url, holiday_file=str(example), bootstrap_admin_token=ADMIN_TOKEN)
     runtime = Runtime.from_settings(settings).start()
     with TestClient(create_app(runtime)) as client, time_machine.travel(at("2026-12-31"), tick=False):

@@ -17,7 +17,7 @@ from state_machines.calendar import CalendarKind, HolidayFileError, WorkCalendar
 from state_machines.clocks import Period, Unit
 
 WD, D, M = Unit.workdays, Unit.days, Unit.months
-EXAMPLE_2027 = Path(__file__).parents[2] / "calendars" / "example-2027.txt"
+EXAMPLE_2027 = Path(__file__).parents[2] / "state_machines" / "calendars" / "example-2027.txt"
 
 TABLE = [
     # start, period, due, calendar

@@ -1,0 +1,107 @@
+"""What users install is what we test: the wheel, non-editable, in a clean venv.
+
+The rest of the suite imports the checkout; a template missing from the wheel answered 500 on
+every letter in the Docker image while it was green. Here the wheel is built from the checkout,
+its file list is compared with the repository's, and `ipcase serve` from a fresh venv with only
+the wheel (and the pinned constraints) answers the smoke in `smoke.py`.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import httpx
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PACKAGES = ("state_machines", "service", "workflows", "notifications")
+ADMIN = "smoke-admin-token-0123456789"
+ONCE = pytest.mark.skipif(os.environ.get("IPCASE_TEST_DB", "sqlite") != "sqlite",
+                          reason="the installed package is tested once per `make test`, in the SQLite run")
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("wheel")
+    shutil.rmtree(ROOT / "build", ignore_errors=True)  # setuptools' in-tree build keeps stale files there
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(out), str(ROOT)],
+                   check=True, capture_output=True, text=True)
+    (found,) = out.glob("ipcase-*.whl")
+    return found
+
+
+def _repository_files() -> set[str]:
+    listed = subprocess.run(["git", "ls-files", "--", *PACKAGES], cwd=ROOT, capture_output=True, text=True)
+    if listed.returncode == 0 and listed.stdout:
+        return set(listed.stdout.split())
+    return {str(p.relative_to(ROOT)) for pkg in PACKAGES for p in (ROOT / pkg).rglob("*")
+            if p.is_file() and "__pycache__" not in p.parts}
+
+
+@ONCE
+def test_the_wheel_holds_every_file_of_our_packages(wheel: Path) -> None:
+    shipped = {name for name in zipfile.ZipFile(wheel).namelist() if not name.startswith("ipcase-")}
+    repository = _repository_files()
+    assert repository - shipped == set(), "in the repository, missing from the wheel"
+    assert {n for n in shipped - repository if not n.endswith(".pyc")} == set(), "in the wheel, not in the repository"
+    data = {n for n in repository if not n.endswith(".py")}
+    assert any(n.startswith("notifications/templates/letters/") for n in data)  # what the old rule left out
+    assert any(n.startswith("service/migrations/versions/") for n in repository)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@ONCE
+def test_ipcase_serve_from_the_installed_wheel_answers_the_smoke(wheel: Path, tmp_path: Path) -> None:
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    pip = [str(venv / "bin" / "pip"), "install", "--quiet", "--disable-pip-version-check"]
+    installed = subprocess.run([*pip, "-c", str(ROOT / "constraints.txt"), str(wheel)], capture_output=True, text=True)
+    assert installed.returncode == 0, installed.stderr[-3000:]
+
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    work = tmp_path / "run"  # not the checkout: nothing may be read from it
+    work.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("IPCASE_", "PYTHONPATH"))}
+    env.update(IPCASE_BOOTSTRAP_ADMIN_TOKEN=ADMIN, IPCASE_DATABASE_URL=f"sqlite:///{work / 'ipcase.db'}",
+               IPCASE_SWEEP_INTERVAL_SECONDS="0", IPCASE_PUBLIC_URL=base, PREFECT_HOME=str(work / "prefect"),
+               PREFECT_SERVER_ANALYTICS_ENABLED="false", PREFECT_LOGGING_LEVEL="WARNING")
+    log = (work / "serve.log").open("w")
+    server = subprocess.Popen([str(venv / "bin" / "ipcase"), "serve", "--port", str(port)], cwd=work, env=env,
+                              stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            assert server.poll() is None, (work / "serve.log").read_text()[-3000:]
+            try:
+                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "ipcase serve did not answer /healthz in 120 s"
+            time.sleep(0.5)
+        smoke = subprocess.run([str(venv / "bin" / "python"), str(ROOT / "tests" / "installed" / "smoke.py"), base,
+                                ADMIN], cwd=work, env=env, capture_output=True, text=True, timeout=300)
+        assert smoke.returncode == 0, smoke.stdout[-2000:] + smoke.stderr[-4000:] + \
+            (work / "serve.log").read_text()[-3000:]
+        assert "smoke: ok" in smoke.stdout
+        assert " 500 " not in (work / "serve.log").read_text()
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
