@@ -26,6 +26,14 @@ def _runtime():
     return Runtime.from_settings().start()
 
 
+def _announce_admin(token: str) -> None:
+    """The first admin's token, framed so it stands out of the start-up output, and how to get another."""
+    rule = "=" * 78
+    typer.echo(f"\n{rule}\n  The first admin was created. Its token, shown this once:\n\n      {token}\n\n"
+               f"  Missed it? Create another admin on this database:\n"
+               f"      ipcase principals create --role admin --name admin\n{rule}\n")
+
+
 @app.command()
 def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
     """Run the API (embedded default: SQLite file, no other server needed)."""
@@ -40,7 +48,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     runtime = _runtime()
     if runtime.printed_admin_token:
-        typer.echo(f"Created the first admin. Its token, shown this once:\n\n    {runtime.printed_admin_token}\n")
+        _announce_admin(runtime.printed_admin_token)
     from workflows.scheduling import start_dispatcher, start_in_process
 
     if runtime.settings.sweep_interval_seconds > 0:
@@ -158,6 +166,33 @@ def reports_case_details(month: str = typer.Option(..., help="YYYY-MM"), distric
                          output: str | None = typer.Option(None, "-o")) -> None:
     """附件2 查办案件明细表."""
     _report("case-details", month, district, format, output)
+
+
+@app.command()
+def healthcheck(url: str | None = typer.Option(None, help="probe this URL (an API replica's /healthz)")) -> None:
+    """Exit 0 when healthy: with --url, that URL answers 2xx; without, this process's database and
+    the Prefect API (PREFECT_API_URL, when set) answer. For container health checks."""
+    import os
+
+    import httpx
+    from sqlalchemy import create_engine, text
+
+    from .config import Settings
+
+    try:
+        if url:
+            httpx.get(url, timeout=3).raise_for_status()
+        else:
+            engine = create_engine(Settings().database_url)
+            with engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            engine.dispose()
+            if prefect := os.environ.get("PREFECT_API_URL"):
+                httpx.get(prefect.rstrip("/") + "/health", timeout=3).raise_for_status()
+    except Exception as exc:  # any failure is "unhealthy", said in one line
+        typer.echo(f"unhealthy: {type(exc).__name__}: {exc}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo("healthy")
 
 
 def main() -> None:

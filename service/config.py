@@ -5,13 +5,17 @@ from __future__ import annotations
 from decimal import Decimal
 from functools import lru_cache
 
+from pydantic import model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="IPCASE_", extra="ignore")
 
     database_url: str = "sqlite:///./ipcase.db"
+    database_password: str | None = None
+    """Replaces the password of `database_url`, so a password with @ : / needs no URL-encoding."""
     bootstrap_admin_token: str | None = None
     smtp_url: str | None = None
     ruling_districts: str = ""
@@ -39,6 +43,14 @@ class Settings(BaseSettings):
     dispatch_poll_seconds: float = 0.5
     db_pool_size: int = 10
     auth_failures_per_minute: int = 30
+
+    @model_validator(mode="after")
+    def _password_into_url(self) -> Settings:
+        if self.database_password:
+            url = make_url(self.database_url).set(password=self.database_password)
+            self.database_url = url.render_as_string(hide_password=False)
+            self.database_password = None
+        return self
 
     def backoff_seconds(self) -> list[float]:
         return [float(x) for x in self.delivery_backoff.split(",") if x.strip()]
