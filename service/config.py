@@ -13,6 +13,8 @@ class Settings(BaseSettings):
 
     database_url: str = "sqlite:///./ipcase.db"
     bootstrap_admin_token: str | None = None
+    cursor_secret: str | None = None
+    """Key material of the list cursors' HMAC (SPEC §10.8: cursors are opaque); default: the database URL."""
     smtp_url: str | None = None
     ruling_districts: str = ""
     """Comma-separated districts delegated to hold patent rulings; the city (150600) always does."""
