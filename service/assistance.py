@@ -32,6 +32,8 @@ from .pagination import by_time_and_id, page
 from .serialize import load_parties, party_json
 
 SHARING_STATES = ("accepted", "replied")
+EXTENSION_WORKDAYS = 30
+"""SPEC §10.8: an extension's `until` lies at most this many working days past the current due date."""
 
 
 def _append(session: Session, r: AssistanceRequest, event: str, to_state: str, actor: str, now: datetime,
@@ -212,7 +214,9 @@ def fire(session: Session, actor: Actor, request_id: str, body: object, rules: R
     try:
         parsed = am.EVENT_DATA[event].model_validate(data)
     except ValidationError as exc:
-        raise InvalidData(f"bad data for {event}: {exc.errors()[0]['msg']}", fields=[event]) from None
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'data'}: {e['msg']}" for e in exc.errors())
+        raise InvalidData(f"bad data for {event}: {problems}",
+                          fields=sorted({str(e["loc"][0]) for e in exc.errors() if e["loc"]}) or ["data"]) from None
     if event in am.REASON_REQUIRED and not (reason and reason.strip()):
         raise InvalidData(f"{event} requires a `reason`", fields=["reason"])
     today = today_in_china(now)
@@ -221,8 +225,13 @@ def fire(session: Session, actor: Actor, request_id: str, body: object, rules: R
             raise GuardFailed("the answer clock was extended once already")
         if r.due is not None and today > r.due:
             raise GuardFailed("the answer clock has run out; it can be extended only before")
-        if parsed.until <= r.due:
-            raise InvalidData(f"until must be later than the current due date {r.due}", fields=["until"])
+        due = r.due or today  # a request without an answer clock extends from today
+        if parsed.until <= due:
+            raise InvalidData(f"until must be later than the current due date {due}", fields=["until"])
+        latest = rules.calendar.add_workdays(due, EXTENSION_WORKDAYS)
+        if parsed.until > latest:  # SPEC §10.8
+            raise InvalidData(f"until may be at most {EXTENSION_WORKDAYS} working days past the current due date "
+                              f"{due}: {latest} at the latest", fields=["until"])
         r.due, r.extended = parsed.until, True
     elif event == "reply":
         session.add(AssistanceReply(request_id=r.id, findings=parsed.findings, operation_date=parsed.date,

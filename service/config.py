@@ -17,6 +17,8 @@ class Settings(BaseSettings):
     database_password: str | None = None
     """Replaces the password of `database_url`, so a password with @ : / needs no URL-encoding."""
     bootstrap_admin_token: str | None = None
+    cursor_secret: str | None = None
+    """Key material of the list cursors' HMAC (SPEC §10.8: cursors are opaque); default: the database URL."""
     smtp_url: str | None = None
     ruling_districts: str = ""
     """Comma-separated districts delegated to hold patent rulings; the city (150600) always does."""

@@ -7,7 +7,6 @@ entry's own stream. ID numbers are shown masked everywhere, exports included.
 
 from __future__ import annotations
 
-import re
 import uuid
 from datetime import UTC, date, datetime
 
@@ -15,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from state_machines.errors import Forbidden, GuardFailed, InvalidData, InvalidTransition, NotFound
-from state_machines.identifiers import mask_id_number
+from state_machines.identifiers import mask_id_number, redact_id_numbers
 from state_machines.principals import DISTRICT_ROLES, OVERSIGHT_ROLES, Actor
 from state_machines.types import CHINA_TZ
 from state_machines.vocabulary import KINDS, STATE_LABELS, Role
@@ -86,9 +85,12 @@ def _append(session: Session, e: DishonestEntry, event: str, to_state: str, acto
 
 def entry_json(session: Session, e: DishonestEntry) -> dict:
     party = session.get(Party, e.party_id)
-    return {"id": e.id, "party": party_json(party), "case_id": e.case_id, "district": e.district, "basis": e.basis,
-            "until": e.until.isoformat(), "state": e.state, "state_label": DISHONEST_LABELS[e.state],
-            "decision": e.decision, "created_at": e.created_at.astimezone(CHINA_TZ).isoformat()}
+    # The list is published (and exported as CSV/XLSX): the party's ID number is shown masked, and
+    # one typed into the free text is removed.
+    return {"id": e.id, "party": party_json(party), "case_id": e.case_id, "district": e.district,
+            "basis": redact_id_numbers(e.basis), "until": e.until.isoformat(), "state": e.state,
+            "state_label": DISHONEST_LABELS[e.state], "decision": e.decision and redact_id_numbers(e.decision),
+            "created_at": e.created_at.astimezone(CHINA_TZ).isoformat()}
 
 
 def propose(session: Session, actor: Actor, body: dict, now: datetime | None = None) -> dict:
@@ -161,9 +163,6 @@ def list_entries(session: Session, actor: Actor, state: str | None) -> list[dict
     return [entry_json(session, e) for e in session.scalars(query) if _may_read(actor, e)]
 
 
-ID_NUMBER = re.compile(r"\b\d{17}[\dXx]\b")
-
-
 def nominate(session: Session, actor: Actor, case_id: str, summary: str, now: datetime | None = None) -> dict:
     now = now or datetime.now(UTC)
     if actor.role is not Role.city:
@@ -188,7 +187,7 @@ def _depersonalise(text: str, names: list[str]) -> str:
     for name in sorted(names, key=len, reverse=True):
         if name:
             text = text.replace(name, name[0] + "某" if len(name) <= 3 else "某某")
-    return ID_NUMBER.sub("[身份证号已删除]", text)
+    return redact_id_numbers(text)
 
 
 def typical_json(session: Session, row: TypicalCase) -> dict:
@@ -200,7 +199,8 @@ def typical_json(session: Session, row: TypicalCase) -> dict:
     shown_respondent = ""
     if respondent:
         cp, p = respondent
-        shown_respondent = cp.name if p.type == "organisation" else _depersonalise(cp.name, individuals)
+        shown_respondent = (redact_id_numbers(cp.name) if p.type == "organisation"
+                            else _depersonalise(cp.name, individuals))
     district = session.scalar(select(District.name).where(District.code == case.district))
     return {"id": row.id, "case_id": case.id, "year": row.year, "number": case.number,
             "title": _depersonalise(case.title, individuals), "kind": case.kind, "kind_label": KINDS[case.kind][1],

@@ -16,7 +16,7 @@ from notifications.messages import render
 from state_machines import handoffs as hk
 from state_machines.errors import Forbidden, InvalidData, InvalidTransition, NotFound
 from state_machines.principals import DISTRICT_ROLES, OVERSIGHT_ROLES, Actor
-from state_machines.types import CHINA_TZ
+from state_machines.types import BOUNDS_TEXT, CHINA_TZ, day_in_bounds
 from state_machines.vocabulary import FINAL_STATES, Role
 
 from .assistance import record_external_reply
@@ -195,9 +195,9 @@ def validate_answer_body(body: object) -> dict:
             raise InvalidData(f"`{name}` must be text of at most {cap} characters", fields=[name])
     if body.get("until") is not None:
         try:
-            date.fromisoformat(body["until"])
+            day_in_bounds(date.fromisoformat(body["until"]))  # SPEC §10.8
         except (TypeError, ValueError):
-            raise InvalidData("`until` must be a date YYYY-MM-DD", fields=["until"]) from None
+            raise InvalidData(f"`until` must be a date YYYY-MM-DD {BOUNDS_TEXT}", fields=["until"]) from None
     if body.get("channel") not in (None, "partner", "paper"):
         raise InvalidData("`channel` is partner or paper", fields=["channel"])
     return body

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from state_machines.errors import InvalidData
 from state_machines.identifiers import credit_code_problem, id_number_problem
-from state_machines.types import Amount, Code, ShortText, Text, Timestamp, encodable
+from state_machines.types import Amount, Code, Day, ShortText, Text, Timestamp, encodable
 from state_machines.vocabulary import KINDS, SECTORS, SOURCES, VENUES, Role
 
 Kind = Literal[tuple(KINDS)]  # type: ignore[valid-type]
@@ -93,7 +92,7 @@ class CaseCreate(Strict):
     amounts: AmountsIn | None = None
     marks_count: int | None = Field(default=None, ge=0, le=100_000)
     received_at: Timestamp | None = None
-    violation_ended_on: date | None = None
+    violation_ended_on: Day | None = None
 
 
 class PrincipalCreate(Strict):

@@ -8,13 +8,12 @@ Who fires what depends on the side: the asked district answers, the asking distr
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date as date_type
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 from transitions import Machine
 
-from .types import ShortText, Text
+from .types import Day, ShortText, Text
 
 
 class Side(StrEnum):
@@ -87,13 +86,13 @@ REASON_REQUIRED = frozenset({"decline", "extend"})
 class ReplyData(BaseModel):
     model_config = ConfigDict(extra="forbid")
     findings: Text
-    date: date_type | None = None  # a joint operation's date
+    date: Day | None = None  # a joint operation's date
     place: ShortText | None = None
 
 
 class ExtendData(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    until: date_type
+    until: Day
 
 
 class NoData(BaseModel):

@@ -7,13 +7,12 @@ event needs a top-level `reason` is listed in `REASON_REQUIRED`, because SPEC §
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
 from .clocks import CLOCKS, PAUSE_CAUSES
-from .types import Amount, Code, Text, Timestamp
+from .types import Amount, Code, Day, Text, Timestamp
 
 ClockName = Literal[tuple(CLOCKS)]  # type: ignore[valid-type]
 PauseCause = Literal[PAUSE_CAUSES]  # type: ignore[valid-type]
@@ -38,7 +37,7 @@ class StartMediation(EventData):
 class MediationSucceeded(EventData):
     agreement: Text
     compensation: Amount | None = None
-    effective_on: date | None = None
+    effective_on: Day | None = None
 
 
 class RequestConfirmation(EventData):
@@ -113,17 +112,17 @@ class RecordAmounts(EventData):
 
 
 class RecordPayment(EventData):
-    paid_on: date | None = None
+    paid_on: Day | None = None
     reference: Code | None = None
 
 
 class RecordPublication(EventData):
-    published_on: date | None = None
+    published_on: Day | None = None
     reference: Code | None = None
 
 
 class RecordDefence(EventData):
-    received_on: date | None = None
+    received_on: Day | None = None
 
 
 class PauseClock(EventData):
@@ -139,7 +138,7 @@ class ResumeClock(EventData):
 class ExtendDeadline(EventData):
     deadline: ClockName
     collective_decision: bool | None = None
-    until: date | None = None
+    until: Day | None = None
     higher_level_approval: Code | None = None
 
 

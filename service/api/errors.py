@@ -51,7 +51,10 @@ def _where(loc: tuple) -> str:
 def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(_: Request, exc: DomainError) -> JSONResponse:
-        return error_response(exc.code, exc.message, **exc.extra)
+        extra = exc.extra
+        if exc.code == "validation_error" and not extra.get("fields"):
+            extra = {**extra, "fields": ["body"]}  # SPEC §10.9: every 422 carries error.fields
+        return error_response(exc.code, exc.message, **extra)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -63,8 +66,13 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = {401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-                413: "payload_too_large"}.get(exc.status_code, "validation_error")
-        return error_response(code, str(exc.detail), exc.status_code if exc.status_code < 500 else 400)
+                413: "payload_too_large"}.get(exc.status_code)
+        if code is None:
+            # FastAPI answers 400 for a body its JSON parser gave up on (thousands of nested
+            # brackets, an integer of 5,000 digits): that is a body at fault, SPEC §6's 422.
+            return error_response("validation_error", f"the body could not be read as JSON: {exc.detail}",
+                                  fields=["body"])
+        return error_response(code, str(exc.detail), exc.status_code)
 
     @app.exception_handler(DBAPIError)
     async def _database(request: Request, exc: DBAPIError) -> JSONResponse:

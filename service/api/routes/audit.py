@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 from sqlalchemy import select
 
+from state_machines.types import Timestamp
 from state_machines.vocabulary import Role
 
 from ... import audit
@@ -26,8 +26,8 @@ def audit_events(
     session: ReadSession,
     case_id: Annotated[str | None, Query(max_length=36)] = None,
     actor_id: Annotated[str | None, Query(alias="actor", max_length=36)] = None,
-    from_: Annotated[datetime | None, Query(alias="from")] = None,
-    to: datetime | None = None,
+    from_: Annotated[Timestamp | None, Query(alias="from")] = None,
+    to: Timestamp | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: Annotated[str | None, Query(max_length=100)] = None,
 ) -> dict:
@@ -42,7 +42,7 @@ def audit_events(
     if to:
         query = query.where(Event.at <= to)
     if cursor:
-        query = query.where(Event.id > int(decode_cursor(cursor, 1)[0]))
+        query = query.where(Event.id > decode_cursor(cursor, (int,))[0])
     rows, next_cursor = page(session.scalars(query.order_by(Event.id).limit(limit + 1)), limit, lambda e: (e.id,))
     items = [{"id": e.id, "stream_type": e.stream_type, "stream_id": e.stream_id, **event_json(e)} for e in rows]
     return {"items": items, "next_cursor": next_cursor}

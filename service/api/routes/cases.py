@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
+from state_machines.types import Day
 from state_machines.vocabulary import KINDS, STATES
 
 from ... import cases as case_service
@@ -40,7 +40,7 @@ def list_cases(
     state: Annotated[Literal[tuple(STATES)] | None, Query()] = None,  # type: ignore[valid-type]
     kind: Annotated[Literal[tuple(KINDS)] | None, Query()] = None,  # type: ignore[valid-type]
     overdue: bool | None = None,
-    due_before: date | None = None,
+    due_before: Day | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
 ) -> dict:

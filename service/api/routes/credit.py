@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
@@ -10,6 +9,7 @@ from fastapi.responses import Response
 from pydantic import Field
 
 from notifications.report_files import Table, to_csv, to_html, to_xlsx
+from state_machines.types import Day
 
 from ... import credit
 from ...report_views import MEDIA
@@ -34,7 +34,7 @@ def get_party(party_id: str, actor: CurrentActor, session: ReadSession) -> dict:
 class Proposal(Strict):
     party_id: Annotated[str, Field(max_length=36)]
     basis: Annotated[str, Field(min_length=1, max_length=2000)]
-    until: date
+    until: Day
     case_id: Annotated[str | None, Field(max_length=36)] = None
 
 

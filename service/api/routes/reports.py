@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from state_machines.errors import Forbidden, GuardFailed, InvalidData
 from state_machines.principals import DISTRICT_ROLES, OVERSIGHT_ROLES, Actor
-from state_machines.types import CHINA_TZ
+from state_machines.types import CHINA_TZ, Day
 from state_machines.vocabulary import Role
 
 from ... import audit, report_views, reports
@@ -23,7 +23,7 @@ from ..deps import CurrentActor, ReadSession, RuntimeDep
 
 router = APIRouter(tags=["reports"])
 Format = Literal["json", "csv", "xlsx", "html"]
-MONTH_PATTERN = r"^(19|20|21)\d{2}-(0[1-9]|1[0-2])$"
+MONTH_PATTERN = r"^(199\d|20\d{2}|2100)-(0[1-9]|1[0-2])$"  # SPEC §10.8: 1990..2100
 Month = Annotated[str | None, Query(pattern=MONTH_PATTERN)]
 
 
@@ -56,7 +56,7 @@ def _respond(report: dict, table, fmt: str, name: str) -> Response | dict:
 
 @router.get("/reports/monthly", response_model=None)
 def monthly(actor: CurrentActor, session: ReadSession, month: Month = None,
-            start: Annotated[date | None, Query(alias="from")] = None, to: date | None = None,
+            start: Annotated[Day | None, Query(alias="from")] = None, to: Day | None = None,
             district: Annotated[str | None, Query(max_length=6)] = None, format: Format = "json") -> Response | dict:
     scope = _scope(actor, district)
     period = _period(month, start, to)
@@ -66,7 +66,7 @@ def monthly(actor: CurrentActor, session: ReadSession, month: Month = None,
 
 @router.get("/reports/case-details", response_model=None)
 def case_details(actor: CurrentActor, session: ReadSession, month: Month = None,
-                 start: Annotated[date | None, Query(alias="from")] = None, to: date | None = None,
+                 start: Annotated[Day | None, Query(alias="from")] = None, to: Day | None = None,
                  district: Annotated[str | None, Query(max_length=6)] = None,
                  format: Format = "json") -> Response | dict:
     scope = _scope(actor, district)
@@ -76,8 +76,8 @@ def case_details(actor: CurrentActor, session: ReadSession, month: Month = None,
 
 
 @router.get("/reports/bulletin", response_model=None)
-def bulletin(actor: CurrentActor, session: ReadSession, start: Annotated[date, Query(alias="from")],
-             to: date, format: Format = "json") -> Response | dict:
+def bulletin(actor: CurrentActor, session: ReadSession, start: Annotated[Day, Query(alias="from")],
+             to: Day, format: Format = "json") -> Response | dict:
     if actor.role not in OVERSIGHT_ROLES:
         raise Forbidden("the bulletin compares districts: the city bureau and auditors read it")
     report = reports.bulletin(session, _period(None, start, to))
