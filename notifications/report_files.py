@@ -8,7 +8,9 @@ that decides what a cell holds:
   a spreadsheet keeps 15 significant digits and would turn 914403001922038216 into …272;
 - text that a spreadsheet would read as a formula (starting with = + - @, TAB or CR) is
   neutralised with a leading apostrophe (OWASP "CSV injection"), so no cell is ever a formula
-  made from user data.
+  made from user data;
+- every valid resident ID number in free text is removed (SPEC §2: shown masked, never whole),
+  in CSV, XLSX and HTML alike.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from decimal import Decimal
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
+
+from state_machines.identifiers import redact_id_numbers
 
 from .messages import environment
 
@@ -45,7 +49,7 @@ NUMBER = re.compile(r"-?\d{1,15}(\.\d{1,2})?")
 
 def safe_text(value: object) -> str:
     """Text as a spreadsheet must show it, never evaluate it."""
-    text = str(value)
+    text = redact_id_numbers(str(value))
     return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
 
 
@@ -114,5 +118,15 @@ def _sheet_title(title: str) -> str:
     return re.sub(r"[\[\]:*?/\\]", " ", title)[:31] or "Sheet"
 
 
+def _redacted(table: Table) -> Table:
+    """The same table with ID numbers removed from its text (HTML escapes, it needs no apostrophe)."""
+    def shown(row: dict | None) -> dict | None:
+        return None if row is None else {k: redact_id_numbers(v) if isinstance(v, str) else v for k, v in row.items()}
+
+    return Table(redact_id_numbers(table.title), redact_id_numbers(table.subtitle), table.columns,
+                 [shown(r) for r in table.rows], shown(table.totals), [_redacted(s) for s in table.sections],
+                 table.numeric)
+
+
 def to_html(table: Table) -> str:
-    return environment().get_template("reports/table.html").render(table=table)
+    return environment().get_template("reports/table.html").render(table=_redacted(table))

@@ -99,3 +99,17 @@ def test_the_current_month_counts_overdue_at_now_not_at_its_end(api: Api) -> Non
     with time_machine.travel(at("2027-01-05"), tick=False):  # the month has ended: due in it, unmet → overdue
         figures = {f["key"]: f["value"] for f in api.get(city, "/reports/monthly", month="2026-12").json()["figures"]}
     assert figures["open_at_end"] == 1 and figures["overdue_at_end"] == 1
+
+
+def test_id_numbers_in_free_text_leave_no_export_whole(api: Api) -> None:
+    """附件2 carries titles and party names: an ID number typed into them is removed in every format."""
+    officer, city = api.principal("officer", "150602"), api.principal("city")
+    id_number = "150602199001016207"  # valid GB 11643 check character, glued to Chinese text below
+    with time_machine.travel(at("2026-03-10"), tick=False):
+        api.create(officer, penalty_case(title=f"李某（身份证{id_number}）销售假冒白酒"))
+    with time_machine.travel(at("2026-04-02"), tick=False):
+        for fmt in ("csv", "xlsx", "html"):
+            content = api.get(city, "/reports/case-details", month="2026-03", format=fmt).content
+            text = content.decode("utf-8-sig") if fmt != "xlsx" else \
+                " ".join(str(v) for row in _sheet_values(content) for v in row)
+            assert id_number not in text and "李某（身份证[身份证号已删除]）" in text, fmt
