@@ -10,9 +10,11 @@ while tasks inside one are cheap.
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 
 from prefect import flow, task
+from prefect.futures import PrefectFuture
 
 from notifications.delivery import DeliveryError, deliver_email, deliver_webhook
 from service import outbox
@@ -46,11 +48,28 @@ def deliver_handoff(handoff_id: str) -> str:
 
 
 @flow(name="dispatch_handoffs")
-def dispatch_handoffs(limit: int = 50) -> dict[str, str]:
-    """Deliver every handoff whose next attempt is due; returns handoff id → status after the attempt."""
+def dispatch_handoffs(limit: int = 50, linger_seconds: float = 0.0, max_seconds: float = 0.0) -> dict[str, str]:
+    """Deliver every handoff whose next attempt is due; returns handoff id → status after its last attempt.
+
+    With `linger_seconds` the run stays open and takes handoffs that fall due later (woken at
+    commit, or by the poll), until nothing has come for that long or `max_seconds` have passed:
+    a new letter then costs a task run, not a flow run (about a second, shared/NOTES.md). Every
+    attempt is still a task run of its own in Prefect.
+    """
     runtime = context.current()
-    with runtime.db.write() as session:
-        ids = outbox.claim_due(session, datetime.now(UTC), limit,
-                               timedelta(seconds=runtime.settings.delivery_lease_seconds))
-    futures = {handoff_id: deliver_handoff.submit(handoff_id) for handoff_id in ids}
-    return {handoff_id: future.result() for handoff_id, future in futures.items()}
+    settings = runtime.settings
+    lease = timedelta(seconds=settings.delivery_lease_seconds)
+    started = last_work = time.monotonic()
+    attempts: list[tuple[str, PrefectFuture]] = []
+    while True:
+        seen = runtime.outbox_signal.generation
+        with runtime.db.write() as session:
+            ids = outbox.claim_due(session, datetime.now(UTC), limit, lease)
+        attempts += [(handoff_id, deliver_handoff.submit(handoff_id)) for handoff_id in ids]
+        now = time.monotonic()
+        if ids:
+            last_work = now
+        if now - last_work >= linger_seconds or (max_seconds and now - started >= max_seconds):
+            break
+        runtime.outbox_signal.wait(min(settings.dispatch_poll_seconds, linger_seconds), seen)
+    return {handoff_id: future.result() for handoff_id, future in attempts}
