@@ -143,7 +143,8 @@ class Dispatcher:
         if time.monotonic() >= self._next_reconcile:
             crash_stale_runs(stale_after(runtime))
             runtime.orchestrator.report(True)
-            self._next_reconcile = time.monotonic() + RECONCILE_EVERY_SECONDS
+            every = min(RECONCILE_EVERY_SECONDS, max(5.0, stale_after(runtime).total_seconds() / 2))
+            self._next_reconcile = time.monotonic() + every
         with runtime.db.read() as session:
             due = outbox.has_due(session, datetime.now(UTC))
         if due:

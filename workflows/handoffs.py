@@ -47,6 +47,14 @@ def deliver_handoff(handoff_id: str) -> str:
                                      error=error, permanent=permanent, channel=channel)
 
 
+def _prefect_answers(runtime) -> bool:
+    """Checked only when something is due: one `GET /health` before a lingering run claims more."""
+    with runtime.db.read() as session:
+        if not outbox.has_due(session, datetime.now(UTC)):
+            return True
+    return runtime.orchestrator.probe()
+
+
 @flow(name="dispatch_handoffs")
 def dispatch_handoffs(limit: int = 50, linger_seconds: float = 0.0, max_seconds: float = 0.0) -> dict[str, str]:
     """Deliver every handoff whose next attempt is due; returns handoff id → status after its last attempt.
@@ -61,11 +69,15 @@ def dispatch_handoffs(limit: int = 50, linger_seconds: float = 0.0, max_seconds:
     lease = timedelta(seconds=settings.delivery_lease_seconds)
     started = last_work = time.monotonic()
     attempts: list[tuple[str, PrefectFuture]] = []
+    first = True
     while True:
         seen = runtime.outbox_signal.generation
+        if not first and not _prefect_answers(runtime):
+            break  # Prefect went away while the run lingered: claim nothing more, let the dispatcher back off
         with runtime.db.write() as session:
             ids = outbox.claim_due(session, datetime.now(UTC), limit, lease)
         attempts += [(handoff_id, deliver_handoff.submit(handoff_id)) for handoff_id in ids]
+        first = False
         now = time.monotonic()
         if ids:
             last_work = now
