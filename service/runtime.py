@@ -69,9 +69,10 @@ class OrchestratorHealth:
             log.error("orchestrator down: Prefect API %s unreachable (%s); handoffs wait in the outbox, "
                       "retrying with backoff", self.api_url or "(ephemeral)", detail)
 
-    def probe(self, timeout: float = 2.0) -> bool:
-        """One `GET /health` of the Prefect server (no retries); in ephemeral mode, what was last reported."""
-        if not self.api_url:
+    def probe(self, timeout: float = 2.0, max_age: float = 0.0) -> bool:
+        """One `GET /health` of the Prefect server (no retries), unless a report is younger than
+        `max_age` seconds; in ephemeral mode, what was last reported."""
+        if not self.api_url or (max_age and time.monotonic() - self._reported_at < max_age):
             return self.state != "down"
         try:
             ok = httpx.get(self.api_url.rstrip("/") + "/health", timeout=timeout).status_code == 200

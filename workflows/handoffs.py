@@ -48,11 +48,11 @@ def deliver_handoff(handoff_id: str) -> str:
 
 
 def _prefect_answers(runtime) -> bool:
-    """Checked only when something is due: one `GET /health` before a lingering run claims more."""
+    """Before a lingering run claims more: one `GET /health` at most every 2 s, and only when something is due."""
     with runtime.db.read() as session:
         if not outbox.has_due(session, datetime.now(UTC)):
             return True
-    return runtime.orchestrator.probe()
+    return runtime.orchestrator.probe(max_age=2.0)
 
 
 @flow(name="dispatch_handoffs")
