@@ -53,7 +53,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
 
     if runtime.settings.sweep_interval_seconds > 0:
         start_in_process(runtime, runtime.settings.sweep_interval_seconds)
-    start_dispatcher(runtime, runtime.settings.dispatch_poll_seconds)
+    start_dispatcher(runtime, runtime.settings.dispatch_poll_seconds, role="api")
     if workers > 1:
         uvicorn.run("service.asgi:app", host=host, port=port, workers=workers, log_level="warning")
         return
@@ -74,7 +74,7 @@ def worker() -> None:
     from workflows.scheduling import serve_deployments, start_dispatcher
 
     runtime = _runtime()
-    start_dispatcher(runtime, runtime.settings.dispatch_poll_seconds)
+    start_dispatcher(runtime, runtime.settings.dispatch_poll_seconds, role="worker")
     serve_deployments(runtime.settings.sweep_interval_seconds or 900)
 
 

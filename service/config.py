@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from functools import lru_cache
+from typing import Literal
 
 from pydantic import model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -45,6 +46,19 @@ class Settings(BaseSettings):
     dispatch_poll_seconds: float = 0.5
     db_pool_size: int = 10
     auth_failures_per_minute: int = 30
+    dispatch: Literal["api", "worker", "both"] = "both"
+    """Which processes deliver handoffs: `api` (`ipcase serve` only), `worker` (`ipcase worker` only) or
+    `both`. The default lets `ipcase serve` alone deliver; with workers deployed, set `worker` on every
+    process so the API replicas leave delivery to them."""
+    orchestrator_backoff_max_seconds: float = 10.0
+    """While Prefect's API is unreachable a dispatcher probes it at 1, 2, 4 … seconds up to this cap,
+    so delivery resumes at most this long (plus one flow run) after Prefect comes back."""
+    dispatch_linger_seconds: float = 30.0
+    """A dispatcher flow run keeps taking newly due handoffs for this long after its last one (as
+    tasks of the same run, so a letter does not wait for a new flow run), then ends."""
+    dispatch_run_max_seconds: float = 300.0
+    """The longest a dispatcher flow run takes new handoffs. A run of `dispatch_handoffs` still RUNNING
+    after this plus `delivery_lease_seconds` belonged to a killed process: dispatchers mark it CRASHED."""
 
     @model_validator(mode="after")
     def _password_into_url(self) -> Settings:

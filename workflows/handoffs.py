@@ -10,9 +10,11 @@ while tasks inside one are cheap.
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 
 from prefect import flow, task
+from prefect.futures import PrefectFuture
 
 from notifications.delivery import DeliveryError, deliver_email, deliver_webhook
 from service import outbox
@@ -45,12 +47,41 @@ def deliver_handoff(handoff_id: str) -> str:
                                      error=error, permanent=permanent, channel=channel)
 
 
+def _prefect_answers(runtime) -> bool:
+    """Before a lingering run claims more: one `GET /health` at most every 2 s, and only when something is due."""
+    with runtime.db.read() as session:
+        if not outbox.has_due(session, datetime.now(UTC)):
+            return True
+    return runtime.orchestrator.probe(max_age=2.0)
+
+
 @flow(name="dispatch_handoffs")
-def dispatch_handoffs(limit: int = 50) -> dict[str, str]:
-    """Deliver every handoff whose next attempt is due; returns handoff id → status after the attempt."""
+def dispatch_handoffs(limit: int = 50, linger_seconds: float = 0.0, max_seconds: float = 0.0) -> dict[str, str]:
+    """Deliver every handoff whose next attempt is due; returns handoff id → status after its last attempt.
+
+    With `linger_seconds` the run stays open and takes handoffs that fall due later (woken at
+    commit, or by the poll), until nothing has come for that long or `max_seconds` have passed:
+    a new letter then costs a task run, not a flow run (about a second, shared/NOTES.md). Every
+    attempt is still a task run of its own in Prefect.
+    """
     runtime = context.current()
-    with runtime.db.write() as session:
-        ids = outbox.claim_due(session, datetime.now(UTC), limit,
-                               timedelta(seconds=runtime.settings.delivery_lease_seconds))
-    futures = {handoff_id: deliver_handoff.submit(handoff_id) for handoff_id in ids}
-    return {handoff_id: future.result() for handoff_id, future in futures.items()}
+    settings = runtime.settings
+    lease = timedelta(seconds=settings.delivery_lease_seconds)
+    started = last_work = time.monotonic()
+    attempts: list[tuple[str, PrefectFuture]] = []
+    first = True
+    while True:
+        seen = runtime.outbox_signal.generation
+        if not first and not _prefect_answers(runtime):
+            break  # Prefect went away while the run lingered: claim nothing more, let the dispatcher back off
+        with runtime.db.write() as session:
+            ids = outbox.claim_due(session, datetime.now(UTC), limit, lease)
+        attempts += [(handoff_id, deliver_handoff.submit(handoff_id)) for handoff_id in ids]
+        first = False
+        now = time.monotonic()
+        if ids:
+            last_work = now
+        if now - last_work >= linger_seconds or (max_seconds and now - started >= max_seconds):
+            break
+        runtime.outbox_signal.wait(min(settings.dispatch_poll_seconds, linger_seconds), seen)
+    return {handoff_id: future.result() for handoff_id, future in attempts}

@@ -38,33 +38,20 @@ def start_in_process(runtime: Runtime, interval_seconds: int, first_delay_second
     return stop
 
 
-def start_dispatcher(runtime: Runtime, poll_seconds: float) -> threading.Event:
-    """Poll the outbox (one indexed query) and run `dispatch_handoffs` only when something is due.
+def start_dispatcher(runtime: Runtime, poll_seconds: float, role: str = "api") -> threading.Event | None:
+    """Start the handoff dispatcher if `IPCASE_DISPATCH` gives delivery to this kind of process.
 
-    Used by `ipcase serve` and `ipcase worker` alike; several dispatchers may run at once, the
-    outbox leases keep them off each other's handoffs.
+    `role` is `api` for `ipcase serve`, `worker` for `ipcase worker`. Several dispatchers may run
+    at once (replicas, or `both`): the outbox leases keep them off each other's handoffs.
     """
-    from datetime import UTC, datetime
+    from .dispatcher import start_dispatcher as start
 
-    from service import outbox
-
-    stop = threading.Event()
-    context.use(runtime)
-
-    def loop() -> None:
-        from .handoffs import dispatch_handoffs
-
-        while not stop.wait(poll_seconds):
-            try:
-                with runtime.db.read() as session:
-                    due = outbox.has_due(session, datetime.now(UTC))
-                if due:
-                    dispatch_handoffs()
-            except Exception:  # the outbox keeps the work; the next pass retries
-                log.exception("handoff dispatch failed")
-
-    threading.Thread(target=loop, name="ipcase-dispatch", daemon=True).start()
-    return stop
+    mode = runtime.settings.dispatch
+    if mode not in (role, "both"):
+        log.info("handoff dispatch is left to %s processes (IPCASE_DISPATCH=%s)",
+                 "worker" if mode == "worker" else "api", mode)
+        return None
+    return start(runtime, poll_seconds)
 
 
 def serve_deployments(interval_seconds: int) -> None:

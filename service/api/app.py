@@ -7,9 +7,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.responses import JSONResponse, Response
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from sqlalchemy import text
 
 from ..event_writer import EventWriter, events_database
 from ..runtime import Runtime
@@ -48,15 +45,7 @@ def create_app(runtime: Runtime) -> FastAPI:
 
     app.include_router(board.router)
 
-    @app.get("/healthz", tags=["ops"])
-    def healthz() -> JSONResponse:
-        with runtime.db.read() as session:
-            session.execute(text("SELECT 1"))
-        return JSONResponse({"status": "ok"})
-
-    @app.get("/metrics", tags=["ops"])
-    def metrics() -> Response:
-        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+    app.include_router(meta.ops)
 
     app.add_middleware(BodyLimitAndMetrics, max_body_bytes=runtime.settings.max_body_bytes,
                        api_prefix=API_PREFIX)
