@@ -46,6 +46,10 @@ def test_every_process_that_delivers_letters_has_the_same_public_url() -> None:
     urls = {services[name]["environment"].get("IPCASE_PUBLIC_URL") for name in ("api", "worker")}
     assert len(urls) == 1 and None not in urls
     assert urls.pop().startswith("${IPCASE_PUBLIC_URL:?")  # required: no silent 127.0.0.1 default
+    for name in ("api", "worker"):  # one owner of delivery, and cursors valid across replicas
+        env = services[name]["environment"]
+        assert env["IPCASE_DISPATCH"] == "worker" and env["IPCASE_CURSOR_SECRET"].startswith("${IPCASE_CURSOR_SECRET:?")
+    assert Settings(dispatch="worker").dispatch == "worker"
 
 
 def test_start_order_and_health_checks() -> None:
