@@ -37,6 +37,12 @@ class Settings(BaseSettings):
     dispatch_poll_seconds: float = 0.5
     db_pool_size: int = 10
     auth_failures_per_minute: int = 30
+    cookie_secure: bool = False
+    """Mark the board's cookies `Secure` (send them over HTTPS only): set it behind TLS."""
+    principal_cache_seconds: float = 2.0
+    """How long a worker process trusts a token it has already looked up. A change made through the
+    API (disable, rotation) empties this process's cache at once; another worker process sees it
+    within this many seconds. 0 looks every request up."""
 
     def backoff_seconds(self) -> list[float]:
         return [float(x) for x in self.delivery_backoff.split(",") if x.strip()]
