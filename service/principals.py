@@ -44,7 +44,8 @@ def actor_of(p: Principal) -> Actor:
 
 
 def create_principal(session: Session, *, name: str, role: Role, district: str | None = None,
-                     agency: str | None = None, token: str | None = None) -> tuple[Principal, str]:
+                     agency: str | None = None, token: str | None = None,
+                     principal_id: str | None = None) -> tuple[Principal, str]:
     """Validate the role's binding (SPEC §6) and store the principal; returns the clear token."""
     if role in (Role.officer, Role.supervisor):
         if not district:
@@ -65,8 +66,8 @@ def create_principal(session: Session, *, name: str, role: Role, district: str |
     if agency is not None and session.get(Agency, agency) is None:
         raise InvalidData(f"unknown agency {agency}", fields=["agency"])
     token = token or new_token()
-    principal = Principal(id=str(uuid.uuid4()), name=name, role=str(role), district=district, agency=agency,
-                          token_hash=hash_token(token), created_at=datetime.now(UTC))
+    principal = Principal(id=principal_id or str(uuid.uuid4()), name=name, role=str(role), district=district,
+                          agency=agency, token_hash=hash_token(token), created_at=datetime.now(UTC))
     session.add(principal)
     session.flush()
     return principal, token
@@ -138,10 +139,17 @@ def rotate_token(session: Session, principal_id: str, actor: str) -> tuple[Princ
 
 
 def ensure_admin(session: Session, bootstrap_token: str | None) -> str | None:
-    """Create the first admin: with the configured token, or a new one returned to print once."""
+    """Create the first admin: with the configured token, or a new one returned to print once.
+
+    The bootstrap admin's id derives from its token, so a restart with the same
+    `IPCASE_BOOTSTRAP_ADMIN_TOKEN` after that admin's token was rotated (or the admin disabled)
+    does not bring the old token back as a new admin; a new token still creates one (recovery).
+    """
     if bootstrap_token:
-        if find_by_token(session, bootstrap_token) is None:
-            create_principal(session, name="bootstrap admin", role=Role.admin, token=bootstrap_token)
+        bootstrap_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"ipcase:bootstrap-admin:{hash_token(bootstrap_token)}"))
+        if session.get(Principal, bootstrap_id) is None and find_by_token(session, bootstrap_token) is None:
+            create_principal(session, name="bootstrap admin", role=Role.admin, token=bootstrap_token,
+                             principal_id=bootstrap_id)
         return None
     if session.scalar(select(Principal.id).limit(1)) is not None:
         return None

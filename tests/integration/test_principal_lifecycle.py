@@ -145,3 +145,13 @@ def test_cli_disables_enables_and_rotates_a_running_servers_principal(api: Api, 
     events = [e for e in api.get(api.admin, "/audit/events", limit=500).json()["items"] if e["stream_id"] == pid]
     assert [(e["event"], e["actor"]) for e in events] == [("disable", "cli"), ("enable", "cli"),
                                                           ("rotate_token", "cli")]
+
+
+def test_a_restart_does_not_bring_back_a_rotated_bootstrap_token(api: Api, runtime: Runtime) -> None:
+    admin_id = principal_id(api, "bootstrap admin")
+    new = api.client.post(f"/api/v1/principals/{admin_id}/token", headers=bearer(api.admin)).json()["token"]
+    restarted = Runtime.from_settings(runtime.settings).start()  # IPCASE_BOOTSTRAP_ADMIN_TOKEN still set
+    restarted.db.engine.dispose()
+    api.client.app.state.actor_cache.clear()
+    assert api.get(api.admin, "/principals").status_code == 401
+    assert [p["role"] for p in api.get(new, "/principals").json()["items"]] == ["admin"]
