@@ -23,11 +23,13 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .models import AssistanceRequest, Case, DishonestEntry, Event, Handoff, ReportSubmission
+from .models import AssistanceRequest, Case, DishonestEntry, Event, Handoff, Principal, ReportSubmission
 
 STREAMS = {"case": Case, "handoff": Handoff, "assistance": AssistanceRequest, "report": ReportSubmission,
-           "dishonest": DishonestEntry}
+           "dishonest": DishonestEntry, "principal": Principal}
 """Every table whose rows head an audit stream (their `version` is the stream's length)."""
+LAZY_STREAMS = frozenset({"principal"})
+"""Streams whose head exists before its first event (a principal is audited from its first change)."""
 
 GENESIS = "0" * 64
 
@@ -122,7 +124,10 @@ def _heads(session: Session) -> dict[str, tuple[str, int, str]]:
     """stream_id -> (stream_type, length, head hash) for every stream with a head row."""
     heads = {}
     for stream_type, model in STREAMS.items():
-        for sid, version, head in session.execute(select(model.id, model.version, model.head_hash)):
+        query = select(model.id, model.version, model.head_hash)
+        if stream_type in LAZY_STREAMS:
+            query = query.where(model.version > 0)
+        for sid, version, head in session.execute(query):
             heads[sid] = (stream_type, version, head)
     return heads
 

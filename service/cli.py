@@ -107,6 +107,54 @@ def principals_create(
     typer.echo(json.dumps({"id": principal.id, "token": token}))
 
 
+def _change_principal(principal_id: str, change) -> None:
+    """Run one audited change of a principal as the console; print the principal (and a new token)."""
+    from state_machines.errors import DomainError
+
+    from .principals import CONSOLE
+
+    runtime = _runtime()
+    try:
+        with runtime.db.write() as session:
+            result = change(session, CONSOLE)
+    except DomainError as exc:
+        typer.echo(f"error: {exc.message}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(json.dumps(result, ensure_ascii=False))  # after the commit: a printed token works
+
+
+def _state(principal) -> dict:
+    return {"id": principal.id, "name": principal.name, "role": principal.role, "disabled": principal.disabled}
+
+
+@principals_app.command("disable")
+def principals_disable(principal_id: str = typer.Argument(..., metavar="ID")) -> None:
+    """Disable a principal: its token is refused from now on (running servers: within a few seconds)."""
+    from .principals import update_principal
+
+    _change_principal(principal_id, lambda s, by: _state(update_principal(s, principal_id, by, disabled=True)))
+
+
+@principals_app.command("enable")
+def principals_enable(principal_id: str = typer.Argument(..., metavar="ID")) -> None:
+    """Enable a disabled principal again (with the token it had)."""
+    from .principals import update_principal
+
+    _change_principal(principal_id, lambda s, by: _state(update_principal(s, principal_id, by, disabled=False)))
+
+
+@principals_app.command("rotate-token")
+def principals_rotate_token(principal_id: str = typer.Argument(..., metavar="ID")) -> None:
+    """Give a principal a new token, printed once; the old token stops working."""
+    from .principals import rotate_token
+
+    def rotate(session, by: str) -> dict:
+        principal, token = rotate_token(session, principal_id, by)
+        return {"id": principal.id, "token": token}
+
+    _change_principal(principal_id, rotate)
+
+
 @audit_app.command("verify")
 def audit_verify() -> None:
     """Recompute every hash chain; exit 1 and name the first bad event if one is found."""

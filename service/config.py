@@ -60,6 +60,13 @@ class Settings(BaseSettings):
     """The longest a dispatcher flow run takes new handoffs. A run of `dispatch_handoffs` still RUNNING
     after this plus `delivery_lease_seconds` belonged to a killed process: dispatchers mark it CRASHED."""
 
+    cookie_secure: bool = False
+    """Mark the board's cookies `Secure` (send them over HTTPS only): set it behind TLS."""
+    principal_cache_seconds: float = 2.0
+    """How long a worker process trusts a token it has already looked up. A change made through the
+    API (disable, rotation) empties this process's cache at once; another worker process sees it
+    within this many seconds. 0 looks every request up."""
+
     @model_validator(mode="after")
     def _password_into_url(self) -> Settings:
         if self.database_password:

@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -57,6 +58,11 @@ class Principal(Base):
     agency: Mapped[str | None] = mapped_column(ForeignKey("agencies.code"))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """A disabled principal's token is refused (401) by the API and the board alike."""
+    version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Length of the principal's audit stream (disable, enable, rename, token rotation); 0 until the first."""
+    head_hash: Mapped[str | None] = mapped_column(String(64))
 
 
 class Party(Base):

@@ -15,11 +15,9 @@ from sqlalchemy.orm import Session
 from state_machines.principals import Actor
 from state_machines.vocabulary import Role
 
-from ..principals import actor_of, find_by_token, hash_token
+from ..principals import actor_of, authenticate, hash_token
 from ..runtime import Runtime
 from .errors import TooManyRequests, Unauthorized
-
-_ACTOR_CACHE_SECONDS = 30.0
 
 
 async def get_runtime(request: Request) -> Runtime:
@@ -52,30 +50,49 @@ class AuthFailures:
             window.popleft()
         return window
 
+    def count(self, client: str) -> bool:
+        """Count a failed authentication (API or board sign-in); whether the address is past the limit."""
+        with self._lock:
+            if len(self._seen) > 10_000:
+                self._seen.clear()
+            window = self._recent(client, time.monotonic())
+            window.append(time.monotonic())
+            return len(window) > self.per_minute
+
     def refuse(self, client: str, message: str) -> NoReturn:
         """Count a failed authentication; past the limit the answer is 429 instead of 401.
 
         Valid tokens are never slowed down: only requests that fail to authenticate are counted
         and refused, so colleagues behind the same address keep working.
         """
-        with self._lock:
-            if len(self._seen) > 10_000:
-                self._seen.clear()
-            window = self._recent(client, time.monotonic())
-            window.append(time.monotonic())
-            if len(window) > self.per_minute:
-                raise TooManyRequests("too many failed authentications from this address; wait a minute")
+        if self.count(client):
+            raise TooManyRequests("too many failed authentications from this address; wait a minute")
         raise Unauthorized(message)
 
 
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def forget_principals(request: Request) -> None:
+    """Empty this process's token cache after a principal changed (disabled, enabled, rotated).
+
+    Other worker processes have caches of their own; theirs expire within
+    `principal_cache_seconds`, after which the token is looked up again.
+    """
+    request.app.state.actor_cache.clear()
+
+
 async def current_actor(request: Request, runtime: RuntimeDep) -> Actor:
-    """The principal behind the bearer token; cached briefly so a request costs no extra query.
+    """The enabled principal behind the bearer token; cached briefly so a request costs no extra query.
 
     `async` so a cached token is answered on the event loop without a thread hop; only a
-    lookup goes to the thread pool.
+    lookup goes to the thread pool. The cache is per process and trusted for
+    `principal_cache_seconds` (default 2): a principal disabled or a token rotated in another
+    process is refused here within that time; through this process, at once (`forget_principals`).
     """
     failures: AuthFailures = request.app.state.auth_failures
-    client = request.client.host if request.client else "unknown"
+    client = client_address(request)
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     token = token.strip()
@@ -90,15 +107,17 @@ async def current_actor(request: Request, runtime: RuntimeDep) -> Actor:
 
     def lookup() -> Actor | None:
         with runtime.db.read() as session:
-            principal = find_by_token(session, token)
+            principal = authenticate(session, token)
             return None if principal is None else actor_of(principal)
 
     actor = await run_in_threadpool(lookup)
     if actor is None:
-        failures.refuse(client, "unknown token")
-    if len(cache) > 10_000:
-        cache.clear()
-    cache[key] = (now + _ACTOR_CACHE_SECONDS, actor)
+        failures.refuse(client, "unknown or disabled token")
+    ttl = runtime.settings.principal_cache_seconds
+    if ttl > 0:
+        if len(cache) > 10_000:
+            cache.clear()
+        cache[key] = (now + ttl, actor)
     return actor
 
 

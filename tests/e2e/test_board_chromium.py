@@ -72,3 +72,73 @@ def test_a_district_sees_only_its_own_work_list(api: Api, live_server: str, brow
     assert own["number"] in listed and other["number"] not in listed
     page.goto(f"{live_server}/board/cases/{other['id']}")
     assert "无权查看" in page.content()
+
+
+ATTACKER = "http://attacker.test"
+
+
+def serve_foreign_page(page, html: str) -> None:
+    """A page of another site (attacker.test, answered by the browser itself: no server, no DNS)."""
+    page.route(f"{ATTACKER}/**", lambda route: route.fulfill(status=200, content_type="text/html", body=html))
+
+
+def auto_submitting_form(action: str, fields: dict[str, str]) -> str:
+    inputs = "".join(f'<input type="hidden" name="{k}" value="{v}">' for k, v in fields.items())
+    return (f'<html><body><form id="f" method="post" action="{action}">{inputs}</form>'
+            '<script>document.getElementById("f").submit()</script></body></html>')
+
+
+def test_a_foreign_pages_sign_in_form_does_not_sign_the_browser_in(api: Api, live_server: str, browser) -> None:
+    """Login CSRF: a foreign page posting the attacker's token must not leave the victim signed in as him."""
+    attacker = api.principal("officer", "150603")
+    api.create(attacker, penalty_case("150603"))
+    page = browser.new_page()
+    page.goto(f"{live_server}/board/login")  # the victim has been here before: a CSRF cookie of its own
+    serve_foreign_page(page, auto_submitting_form(f"{live_server}/board/login",
+                                                  {"token": attacker, "csrf": "guessed-" + "x" * 40}))
+    page.goto(f"{ATTACKER}/prize")
+    page.wait_for_url(f"{live_server}/**")
+    page.goto(f"{live_server}/board")
+    assert page.url.endswith("/board/login")
+    assert page.locator("#worklist").count() == 0
+    assert not [c for c in page.context.cookies() if c["name"] == "ipcase_token"]
+
+
+def test_a_foreign_pages_sign_out_form_does_not_sign_the_browser_out(api: Api, live_server: str, browser) -> None:
+    page = browser.new_page()
+    page.goto(f"{live_server}/board/login")
+    page.fill("input[name=token]", api.principal("city"))
+    page.click("#sign-in")
+    page.wait_for_selector("#districts")
+    serve_foreign_page(page, auto_submitting_form(f"{live_server}/board/logout", {}))
+    page.goto(f"{ATTACKER}/news")
+    page.wait_for_url(f"{live_server}/**")
+    page.goto(f"{live_server}/board")
+    page.wait_for_selector("#districts")
+    page.click("#sign-out")  # the board's own button still signs out
+    page.wait_for_url("**/board/login")
+    page.goto(f"{live_server}/board")
+    assert page.url.endswith("/board/login")
+
+
+def test_the_case_page_draws_its_diagram_under_the_csp_and_cannot_be_framed(api: Api, live_server: str,
+                                                                            browser) -> None:
+    officer = api.principal("officer", "150602")
+    case = api.create(officer, penalty_case())
+    page = browser.new_page()
+    violations: list[str] = []
+    page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
+    page.goto(f"{live_server}/board/login")
+    page.fill("input[name=token]", officer)
+    page.click("#sign-in")
+    page.wait_for_selector("#worklist")
+    response = page.goto(f"{live_server}/board/cases/{case['id']}")
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    page.wait_for_selector("#diagram svg", timeout=20_000)
+    assert "current" in page.inner_html("#diagram")
+    assert violations == []
+    serve_foreign_page(page, f'<html><body><iframe id="board" src="{live_server}/board/login"></iframe></body></html>')
+    page.goto(f"{ATTACKER}/framed")
+    page.wait_for_timeout(1000)
+    framed = [f for f in page.frames if f is not page.main_frame]
+    assert framed and all("sign-in" not in f.content() for f in framed if not f.is_detached())

@@ -1,13 +1,23 @@
-"""Every endpoint × every role, generated from the OpenAPI route table: a new endpoint fails here until
-its row says who may call it. Probes use unknown ids and empty bodies, so nothing is found or written."""
+"""Every endpoint × every role, generated from the route table (the OpenAPI one and the HTML routes it
+leaves out, the board's): a new endpoint fails here until its row says who may call it. Probes use
+unknown ids and empty bodies, so nothing is found or written. Each role's token is presented both
+ways a client can: as the bearer (API) and as the board's cookie; redirects are not followed."""
 
 from __future__ import annotations
 
 import uuid
 
 import pytest
+from fastapi.routing import APIRoute
+
+try:  # FastAPI 0.150 keeps an included router as one entry of `app.routes`; this walks into it
+    from fastapi.routing import iter_route_contexts
+except ImportError:  # older FastAPI flattens included routers into `app.routes`
+    def iter_route_contexts(routes):
+        return routes
 
 from service.api.deps import AuthFailures
+from service.api.routes.board import COOKIE
 from tests.helpers import Api, bearer
 
 ROLES = ("officer", "supervisor", "city", "auditor", "partner", "admin")
@@ -61,12 +71,33 @@ MATRIX: dict[str, dict[str, int]] = {
     "GET /api/v1/audit/events": {**everyone(403), "auditor": 200, "city": 200, "admin": 200},
     "GET /api/v1/audit/verify": {**everyone(403), "auditor": 200, "city": 200, "admin": 200},
     "GET /api/v1/state-machine": everyone(200),
+    "PATCH /api/v1/principals/{principal_id}": everyone(422),
+    "POST /api/v1/principals/{principal_id}/token": {**everyone(403), "admin": 404},
+    # The board (HTML): the API's case readers only; sign-in and sign-out need the form's CSRF token.
+    "GET /board": {**READERS, "partner": 403, "admin": 403, "anonymous": 303},
+    "GET /board/cases/{case_id}": {**everyone(404), "partner": 403, "admin": 403, "anonymous": 303},
+    "GET /board/login": {**everyone(200), "anonymous": 200},
+    "POST /board/login": {**everyone(403), "anonymous": 403},
+    "POST /board/logout": {**everyone(403), "anonymous": 403},
+    "GET /board/static/mermaid.min.js": {**everyone(200), "anonymous": 200},
+    "GET /board/static/board.js": {**everyone(200), "anonymous": 200},
 }
+
+
+SECURITY_HEADERS = {"x-frame-options": "DENY", "x-content-type-options": "nosniff", "referrer-policy": "no-referrer"}
 
 
 def routes(client) -> list[str]:
     paths = client.app.openapi()["paths"]
-    return sorted(f"{method.upper()} {path}" for path, ops in paths.items() for method in ops)
+    documented = {f"{method.upper()} {path}" for path, ops in paths.items() for method in ops}
+    hidden = {f"{method} {route.path}" for route in iter_route_contexts(client.app.routes)
+              if isinstance(getattr(route, "original_route", route), APIRoute) and not route.include_in_schema
+              for method in route.methods}
+    return sorted(documented | hidden)
+
+
+def test_the_board_is_in_the_route_table() -> None:
+    assert {"GET /board", "GET /board/cases/{case_id}", "POST /board/login"} <= set(MATRIX)
 
 
 def test_every_route_is_in_the_matrix(client) -> None:
@@ -89,17 +120,24 @@ def test_matrix(api: Api, tokens) -> None:
     for key, expected in MATRIX.items():
         method, template = key.split(" ", 1)
         path = template
-        for name in ("case_id", "handoff_id", "request_id", "party_id", "entry_id", "notification_id"):
+        for name in ("case_id", "handoff_id", "request_id", "party_id", "entry_id", "notification_id",
+                     "principal_id"):
             path = path.replace("{" + name + "}", str(uuid.uuid4()))
         path = path.replace("{code}", "police-150602")
         for role, token in tokens.items():
             want = expected.get(role, 401 if role == "anonymous" else None)
-            headers = bearer(token) if token else {}
+            headers = {**bearer(token), "cookie": f"{COOKIE}={token}"} if token else {}
             body = {} if method in ("POST", "PATCH") else None
             api.client.app.state.auth_failures = AuthFailures(30)  # the rate limit has its own test
-            response = api.client.request(method, path, headers=headers, json=body)
+            api.client.cookies.clear()
+            response = api.client.request(method, path, headers=headers, json=body, follow_redirects=False)
             if response.status_code != want:
                 failures.append(f"{key} as {role}: {response.status_code} (expected {want})")
+            for header, value in SECURITY_HEADERS.items():
+                if response.headers.get(header) != value:
+                    failures.append(f"{key} as {role}: {header} is {response.headers.get(header)!r}")
+            if "frame-ancestors 'none'" not in response.headers.get("content-security-policy", ""):
+                failures.append(f"{key} as {role}: no Content-Security-Policy with frame-ancestors 'none'")
             if response.status_code >= 400 and path.startswith("/api"):
                 assert set(response.json()["error"]) >= {"code", "message"}
     assert failures == []

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter
-from pydantic import Field, HttpUrl
+from fastapi import APIRouter, Path, Request
+from pydantic import Field, HttpUrl, model_validator
 from sqlalchemy import select
 
 from state_machines.errors import NotFound
+from state_machines.types import ShortText
 from state_machines.vocabulary import Role
 
 from ...models import Agency, Principal
-from ...principals import create_principal
+from ...principals import create_principal, rotate_token, update_principal
 from ...schemas import PrincipalCreate, Strict
-from ..deps import CurrentActor, ReadSession, RuntimeDep, require
+from ..deps import CurrentActor, ReadSession, RuntimeDep, forget_principals, require
 
 router = APIRouter(tags=["admin"])
 
@@ -28,12 +29,56 @@ def post_principal(body: PrincipalCreate, actor: CurrentActor, runtime: RuntimeD
     return {"id": principal.id, "token": token}
 
 
+def principal_json(p: Principal) -> dict:
+    return {"id": p.id, "name": p.name, "role": p.role, "district": p.district, "agency": p.agency,
+            "disabled": p.disabled, "created_at": p.created_at.isoformat()}
+
+
 @router.get("/principals")
 def list_principals(actor: CurrentActor, session: ReadSession) -> dict:
     require(actor, Role.admin)
     rows = session.scalars(select(Principal).order_by(Principal.created_at, Principal.id))
-    return {"items": [{"id": p.id, "name": p.name, "role": p.role, "district": p.district, "agency": p.agency,
-                       "created_at": p.created_at.isoformat()} for p in rows], "next_cursor": None}
+    return {"items": [principal_json(p) for p in rows], "next_cursor": None}
+
+
+class PrincipalPatch(Strict):
+    """SPEC §10.9: an admin renames, disables or enables a principal; a disabled one's token is refused."""
+
+    name: ShortText | None = None
+    disabled: bool | None = None
+
+    @model_validator(mode="after")
+    def _something(self) -> PrincipalPatch:
+        if self.name is None and self.disabled is None:
+            raise ValueError("give name and/or disabled")
+        return self
+
+
+PrincipalId = Annotated[str, Path(max_length=36)]
+
+
+@router.patch("/principals/{principal_id}")
+def patch_principal(principal_id: PrincipalId, body: PrincipalPatch, actor: CurrentActor, runtime: RuntimeDep,
+                    request: Request) -> dict:
+    """Rename, disable or enable: effective at once here, within `IPCASE_PRINCIPAL_CACHE_SECONDS` elsewhere."""
+    require(actor, Role.admin)
+    with runtime.db.write() as session:
+        principal = update_principal(session, principal_id, actor.id, name=body.name, disabled=body.disabled)
+        answer = principal_json(principal)
+    forget_principals(request)
+    return answer
+
+
+@router.post("/principals/{principal_id}/token")
+def post_principal_token(principal_id: PrincipalId, actor: CurrentActor, runtime: RuntimeDep,
+                         request: Request) -> dict:
+    """Rotate the principal's token: the new one is returned this once, the old one stops working."""
+    require(actor, Role.admin)
+    with runtime.db.write() as session:
+        principal, token = rotate_token(session, principal_id, actor.id)
+        answer = {"id": principal.id, "token": token}
+    forget_principals(request)
+    return answer
 
 
 def agency_json(a: Agency) -> dict:
