@@ -146,3 +146,13 @@ def test_a_disabled_principals_board_cookie_stops_working(api: Api) -> None:
     assert disabled.status_code == 200, disabled.text
     response = api.client.get("/board", follow_redirects=False)
     assert response.status_code == 303 and response.headers["location"] == "/board/login"
+
+
+def test_the_city_board_does_not_say_no_open_cases_under_a_table_of_open_cases(api: Api) -> None:
+    """The city's list holds only what needs attention; an open case due later is counted, not listed."""
+    api.create(api.principal("officer", "150602"), penalty_case())  # filing_decision due in 15 working days
+    sign_in(api.client, api.principal("city"))
+    page = api.client.get("/board").text
+    row = re.search(r"<tr><td>东胜区</td>(.*?)</tr>", page, re.S).group(1)
+    assert "<td>1</td>" in row  # one open case in the districts' table
+    assert "没有在办案件" not in page and "没有即将到期或已超期的案件" in page

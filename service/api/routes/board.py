@@ -218,8 +218,9 @@ def board(request: Request) -> Response:
                       "month": {k: month.get(code, {}).get(k, 0) for k in ("received", "filed", "closed")}}
                      for code, name in session.execute(select(District.code, District.name).order_by(District.code))
                      if actor.sees_district(code)]
+    # the city's list holds only cases due soon or overdue: an empty list is not "no open cases"
     return _page(request, "city", who=who, districts=districts, states=NON_FINAL_STATES, labels=STATE_LABELS,
-                 cases=worklist, today=today)
+                 cases=worklist, today=today, empty_worklist="没有即将到期或已超期的案件")
 
 
 @router.get("/board/cases/{case_id}")
