@@ -37,6 +37,11 @@ class Settings(BaseSettings):
     dispatch_poll_seconds: float = 0.5
     db_pool_size: int = 10
     auth_failures_per_minute: int = 30
+    webhook_allow_private: bool = False
+    """May a webhook reach loopback and private addresses (a partner on the same private network)?
+    Link-local and cloud metadata addresses are refused whatever this says (SPEC §5)."""
+    callback_signature_tolerance_seconds: int = 300
+    """How far a signed callback's `t` may lie from now, either way (SPEC §5: 5 minutes)."""
 
     def backoff_seconds(self) -> list[float]:
         return [float(x) for x in self.delivery_backoff.split(",") if x.strip()]
