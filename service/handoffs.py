@@ -144,7 +144,8 @@ def answer(session: Session, actor: Actor, handoff_id: str, body: dict, rules, *
     """
     now = now or datetime.now(UTC)
     query = select(Handoff, Case).join(Case, Case.id == Handoff.case_id).where(Handoff.id == handoff_id)
-    row = session.execute(query.with_for_update(of=Handoff)).first()
+    # populate_existing: the row as it is once locked, not as an earlier read of this session saw it
+    row = session.execute(query.with_for_update(of=Handoff).execution_options(populate_existing=True)).first()
     if row is None:
         raise NotFound("no such handoff")
     h, case = row

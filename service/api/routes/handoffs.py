@@ -84,12 +84,12 @@ _CALLBACK_SIGNATURE = (f"a callback is signed {SIGNATURE_HEADER}: t=<unix second
                        f"'<t>.<handoff id>.<raw body>'>")
 
 
-def _signer(runtime, handoff_id: str) -> str | None:
-    """The webhook secret of the agency a handoff is addressed to, or None (no handoff, no secret)."""
+def _signer(runtime, handoff_id: str) -> tuple[str | None, str | None]:
+    """The agency a handoff is addressed to and its webhook secret; Nones for an unknown handoff."""
     with runtime.db.read() as session:
         h = session.get(Handoff, handoff_id)
         agency = session.get(Agency, h.agency) if h else None
-    return (agency.channel or {}).get("secret") if agency else None
+    return (agency.code, (agency.channel or {}).get("secret")) if agency else (None, None)
 
 
 _CALLBACK_DOC = {**_ANSWER_DOC, "parameters": [{
@@ -115,18 +115,17 @@ async def callback(handoff_id: str, request: Request, runtime: RuntimeDep) -> di
     if not signature_is_fresh(signature, now, window):
         raise Unauthorized(f"the signature's time is more than {window} seconds from now; sign each request afresh")
     raw = await request.body()
-    secret = await run_in_threadpool(_signer, runtime, handoff_id)
+    agency, secret = await run_in_threadpool(_signer, runtime, handoff_id)
     if not secret or not signature_is_valid(secret, handoff_id, raw, signature):
         raise Unauthorized(f"the signature does not verify: {_CALLBACK_SIGNATURE}")
     body = _body(raw)
     if body.pop("channel", None) not in (None, "partner"):
         raise Forbidden("a callback answers as the agency")
     signed = service.SignedCallback(signature.hexdigest, signature.timestamp, window)
+    partner = Actor(id=f"agency:{agency}", role=Role.partner, agency=agency)
 
     def run() -> dict:
         with runtime.db.write() as session:
-            h = session.get(Handoff, handoff_id)
-            partner = Actor(id=f"agency:{h.agency}", role=Role.partner, agency=h.agency)
             return service.answer(session, partner, handoff_id, body, runtime.rules, channel="callback",
                                   signed=signed)
 
