@@ -67,6 +67,12 @@ class Settings(BaseSettings):
     API (disable, rotation) empties this process's cache at once; another worker process sees it
     within this many seconds. 0 looks every request up."""
 
+    webhook_allow_private: bool = False
+    """May a webhook reach loopback and private addresses (a partner on the same private network)?
+    Link-local and cloud metadata addresses are refused whatever this says (SPEC §5)."""
+    callback_signature_tolerance_seconds: int = 300
+    """How far a signed callback's `t` may lie from now, either way (SPEC §5: 5 minutes)."""
+
     @model_validator(mode="after")
     def _password_into_url(self) -> Settings:
         if self.database_password:

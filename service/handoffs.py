@@ -7,6 +7,8 @@ the handoff another.
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from sqlalchemy import select
@@ -28,6 +30,18 @@ from .pagination import by_time_and_id, page
 from .serialize import load_parties
 
 CHANNELS = ("partner", "paper", "callback")
+ACCEPTED_CALLBACKS = "accepted_callbacks"
+"""Key in `Handoff.detail`: the signatures (hex → t) of the callbacks recorded lately, to answer a replay."""
+_ADDRESS = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://\S+|[^\s@'\"<>(){}\[\],;:]+@[^\s@'\"<>(){}\[\],;:]+")
+
+
+def shown_error(error: str | None) -> str | None:
+    """`last_error` as shown: no URL, query string, credentials or e-mail address.
+
+    Deliveries no longer put an address into their errors; this also hides what errors stored
+    before that (security review finding 6) still carry.
+    """
+    return _ADDRESS.sub("<address>", error) if error else error
 
 
 def _visible(actor: Actor, h: Handoff, case_district: str) -> bool:
@@ -54,7 +68,7 @@ def handoff_json(session: Session, h: Handoff, case: Case) -> dict:
     out = {
         "id": h.id, "case_id": h.case_id, "case_number": case.number, "kind": h.kind, "agency": h.agency,
         "status": h.status, "attempts": h.attempts, "due": h.due.isoformat() if h.due else None,
-        "answer_clock": h.answer_clock, "last_error": h.last_error,
+        "answer_clock": h.answer_clock, "last_error": shown_error(h.last_error),
         "answers": [{"decision": a.decision, "note": a.note, "reference": a.reference,
                      "until": a.until.isoformat() if a.until else None, "channel": a.channel, "actor": a.actor,
                      "at": a.at.astimezone(CHINA_TZ).isoformat()} for a in answers],
@@ -109,20 +123,37 @@ def _may_answer(actor: Actor, h: Handoff, case: Case, channel: str) -> None:
                     "record a paper answer with channel: paper")
 
 
+@dataclass(frozen=True)
+class SignedCallback:
+    """The verified signature of a callback: a replay of it within the window changes nothing."""
+
+    hexdigest: str
+    t: int
+    window_seconds: int
+
+
 def answer(session: Session, actor: Actor, handoff_id: str, body: dict, rules, *, channel: str,
-           now: datetime | None = None) -> dict:
+           now: datetime | None = None, signed: SignedCallback | None = None) -> dict:
     """Record a decision and fire its case event, in one transaction.
 
     A principal that may not answer this handoff gets 403 (the id is the letter's own, known to
-    whoever holds it); `channel: callback` was authenticated by the agency's signature.
+    whoever holds it); `channel: callback` was authenticated by the agency's signature, and a
+    callback whose signature was already recorded (a replay) answers the handoff as it is and
+    records nothing. The check runs under the handoff's row lock, so two copies of one request
+    sent at once record it once.
     """
     now = now or datetime.now(UTC)
     query = select(Handoff, Case).join(Case, Case.id == Handoff.case_id).where(Handoff.id == handoff_id)
-    row = session.execute(query.with_for_update(of=Handoff)).first()
+    # populate_existing: the row as it is once locked, not as an earlier read of this session saw it
+    row = session.execute(query.with_for_update(of=Handoff).execution_options(populate_existing=True)).first()
     if row is None:
         raise NotFound("no such handoff")
     h, case = row
     _may_answer(actor, h, case, channel)
+    if signed is not None:
+        accepted = dict((h.detail or {}).get(ACCEPTED_CALLBACKS, {}))
+        if signed.hexdigest in accepted:
+            return handoff_json(session, h, case)
     actor_id = actor.id
     decision, until = body["decision"], body.get("until")
     until_day = date.fromisoformat(until) if isinstance(until, str) else until
@@ -146,6 +177,11 @@ def answer(session: Session, actor: Actor, handoff_id: str, body: dict, rules, *
     elif h.kind == "difficult_case":
         _record_city_answer(session, h, case, body.get("note"), actor_id, rules, now)
     h.due = outcome.due
+    if signed is not None:
+        # forget what the window refuses anyway, so the record stays a handful of entries
+        horizon = now.timestamp() - 2 * signed.window_seconds
+        kept = {mac: t for mac, t in accepted.items() if t >= horizon}
+        h.detail = {**(h.detail or {}), ACCEPTED_CALLBACKS: {**kept, signed.hexdigest: signed.t}}
     append_event(session, h, f"answer:{decision}", outcome.status, actor_id, now,
                  {"decision": decision, "channel": channel, **({"until": until_day.isoformat()} if until_day else {})})
     session.flush()

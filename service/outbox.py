@@ -24,6 +24,7 @@ from state_machines.types import CHINA_TZ
 from state_machines.vocabulary import KINDS, Track
 
 from . import audit
+from .config import get_settings
 from .models import Agency, Case, CaseParty, DeliveryAttempt, District, Document, Handoff, Party
 from .serialize import money
 
@@ -149,7 +150,15 @@ class Delivery:
     channel: dict
 
 
-def prepare(session: Session, handoff_id: str, public_url: str) -> Delivery | None:
+def prepare(session: Session, handoff_id: str, public_url: str, *,
+            webhook_allow_private: bool | None = None) -> Delivery | None:
+    """The letter to deliver and the agency's channel, or None when the handoff is no longer pending.
+
+    The letter carries the webhook address policy (IPCASE_WEBHOOK_ALLOW_PRIVATE) to the delivery,
+    read from the process settings unless the caller passes it.
+    """
+    if webhook_allow_private is None:
+        webhook_allow_private = get_settings().webhook_allow_private
     h = session.get(Handoff, handoff_id)
     if h is None or h.status != "pending":
         return None
@@ -158,7 +167,7 @@ def prepare(session: Session, handoff_id: str, public_url: str) -> Delivery | No
     agency = session.get(Agency, h.agency)
     callback = f"{public_url.rstrip('/')}/api/v1/handoffs/{h.id}/callback"
     letter = Letter(handoff_id=h.id, kind=h.kind, title=document.title, case_number=case.number, agency=h.agency,
-                    html=document.html, callback_url=callback)
+                    html=document.html, callback_url=callback, webhook_allow_private=webhook_allow_private)
     return Delivery(letter, dict(agency.channel or {"type": "inbox"}))
 
 

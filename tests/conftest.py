@@ -22,6 +22,9 @@ from pathlib import Path
 os.environ.setdefault("PREFECT_HOME", tempfile.mkdtemp(prefix="ipcase-prefect-"))
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+# The partner servers of tests/partners.py listen on 127.0.0.1, a loopback address the webhook
+# policy refuses by default (SPEC §5); `ipcase serve` subprocesses inherit this too.
+os.environ.setdefault("IPCASE_WEBHOOK_ALLOW_PRIVATE", "true")
 
 import psycopg
 import pytest

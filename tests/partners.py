@@ -5,12 +5,32 @@ from __future__ import annotations
 import json
 import socket
 import threading
+import time
 from dataclasses import dataclass, field
+from datetime import datetime
 from email import message_from_bytes
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from notifications.delivery import SIGNATURE_HEADER, signature_matches
+from notifications.delivery import SIGNATURE_HEADER, parse_signature, sign, signature_matches
+
+
+def signed(secret: str, handoff_id: str, body: bytes, t: int | None = None) -> dict[str, str]:
+    """The headers of a callback as a partner's system signs it (SPEC §5), at `t` (default now)."""
+    return {"Content-Type": "application/json", SIGNATURE_HEADER: sign(secret, handoff_id, body,
+                                                                       int(time.time()) if t is None else t)}
+
+
+def verifies(secret: str, raw: bytes, header: str | None) -> bool:
+    """What a partner checks on a delivery: the signature over this handoff, now, and `t` = `sent_at`."""
+    try:
+        body = json.loads(raw)
+        sent_at = int(datetime.fromisoformat(body["sent_at"]).timestamp())
+    except (ValueError, KeyError, TypeError):
+        return False
+    signature = parse_signature(header)
+    return (signature is not None and signature.timestamp == sent_at
+            and signature_matches(secret, body["handoff_id"], raw, header, now=time.time()))
 
 
 @dataclass
@@ -46,7 +66,7 @@ class WebhookPartner:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802
                 raw = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                ok = signature_matches(partner.secret, raw, self.headers.get(SIGNATURE_HEADER))
+                ok = verifies(partner.secret, raw, self.headers.get(SIGNATURE_HEADER))
                 partner.received.append(Received(json.loads(raw), raw, dict(self.headers.items()), ok))
                 if not ok:
                     self.send_response(401)

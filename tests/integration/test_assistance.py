@@ -8,11 +8,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from notifications.delivery import sign
 from service import deadlines
 from service.runtime import Runtime
 from tests.helpers import Api, bearer, penalty_case
-from tests.partners import WebhookPartner
+from tests.partners import WebhookPartner, signed
 from workflows import context
 
 A, B, C = "150602", "150603", "150621"
@@ -203,7 +202,7 @@ def test_cross_region_request_through_a_signed_callback(prefect_server, api: Api
         assert letter["kind"] == "assistance" and "协查函" in letter["letter_html"]
         body = json.dumps({"decision": "answered", "note": "供货商已于 2026 年 1 月停业"}).encode()
         answered = api.client.post(f"/api/v1/handoffs/{letter['handoff_id']}/callback", content=body,
-                                   headers={"X-Ipcase-Signature": sign(secret, body)})
+                                   headers=signed(secret, letter["handoff_id"], body))
         assert answered.status_code == 200, answered.text
         seen = api.get(people["a_officer"], f"/assistance-requests/{request['id']}").json()
         assert seen["state"] == "replied" and seen["replies"][0]["findings"] == "供货商已于 2026 年 1 月停业"

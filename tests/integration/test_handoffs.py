@@ -8,12 +8,11 @@ import time
 import pytest
 from fastapi.testclient import TestClient
 
-from notifications.delivery import sign
 from service.api.app import create_app
 from service.config import Settings
 from service.runtime import Runtime
 from tests.helpers import ADMIN_TOKEN, Api, bearer, penalty_case, ruling_case
-from tests.partners import MailSink, WebhookPartner
+from tests.partners import MailSink, WebhookPartner, signed
 from workflows import context
 
 SECRET = "police-shared-secret-0123456789"
@@ -99,9 +98,9 @@ def test_police_referral_delivered_on_the_third_attempt_and_answered_by_callback
     path = f"/api/v1/handoffs/{referral['id']}/callback"
     unsigned = api.client.post(path, content=body, headers={"content-type": "application/json"})
     assert unsigned.status_code == 401
-    forged = api.client.post(path, content=body, headers={"X-Ipcase-Signature": sign("wrong", body)})
+    forged = api.client.post(path, content=body, headers=signed("wrong", referral["id"], body))
     assert forged.status_code == 401
-    answered = api.client.post(path, content=body, headers={"X-Ipcase-Signature": sign(SECRET, body)})
+    answered = api.client.post(path, content=body, headers=signed(SECRET, referral["id"], body))
     assert answered.status_code == 200, answered.text
     assert answered.json()["status"] == "answered"
     after = api.get(people["officer"], f"/cases/{case['id']}").json()
@@ -111,7 +110,7 @@ def test_police_referral_delivered_on_the_third_attempt_and_answered_by_callback
     assert history[-1]["data"]["handoff_id"] == referral["id"]
 
     concluded = json.dumps({"decision": "concluded", "note": "已移送起诉"}).encode()
-    r = api.client.post(path, content=concluded, headers={"X-Ipcase-Signature": sign(SECRET, concluded)})
+    r = api.client.post(path, content=concluded, headers=signed(SECRET, referral["id"], concluded))
     assert r.status_code == 200 and r.json()["status"] == "closed"
     closed = api.get(people["officer"], f"/cases/{case['id']}").json()
     assert closed["state"] == "closed" and closed["outcome"] == "criminal"

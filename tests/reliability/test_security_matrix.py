@@ -42,7 +42,7 @@ MATRIX: dict[str, dict[str, int]] = {
     "GET /api/v1/handoffs/{handoff_id}": everyone(404),
     "POST /api/v1/handoffs/{handoff_id}/answer": everyone(422),
     "POST /api/v1/handoffs/{handoff_id}/retry": everyone(404),
-    "POST /api/v1/handoffs/{handoff_id}/callback": {**everyone(404), "anonymous": 404},
+    "POST /api/v1/handoffs/{handoff_id}/callback": {**everyone(401), "anonymous": 401},  # unsigned: SPEC §5
     "POST /api/v1/assistance-requests": everyone(422),
     "GET /api/v1/assistance-requests": READERS,
     "GET /api/v1/assistance-requests/{request_id}": everyone(404),

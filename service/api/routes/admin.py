@@ -8,7 +8,8 @@ from fastapi import APIRouter, Path, Request
 from pydantic import Field, HttpUrl, model_validator
 from sqlalchemy import select
 
-from state_machines.errors import NotFound
+from notifications.channels import webhook_url_refusal
+from state_machines.errors import InvalidData, NotFound
 from state_machines.types import ShortText
 from state_machines.vocabulary import Role
 
@@ -81,9 +82,16 @@ def post_principal_token(principal_id: PrincipalId, actor: CurrentActor, runtime
     return answer
 
 
-def agency_json(a: Agency) -> dict:
+def agency_json(a: Agency, *, details: bool = True) -> dict:
+    """An agency; its channel's address only with `details` (admins), its secret never.
+
+    Everyone else needs to know that an agency exists and how it is reached (the channel's type),
+    not the partner's webhook URL or mailbox (security review finding 6).
+    """
     channel = dict(a.channel or {"type": "inbox"})
-    if "secret" in channel:
+    if not details:
+        channel = {"type": channel.get("type", "inbox")}
+    elif "secret" in channel:
         channel.pop("secret")
         channel["secret_set"] = True
     return {"code": a.code, "kind": a.kind, "division": a.division, "name": a.name, "channel": channel}
@@ -92,7 +100,8 @@ def agency_json(a: Agency) -> dict:
 @router.get("/agencies")
 def list_agencies(actor: CurrentActor, session: ReadSession) -> dict:
     rows = session.scalars(select(Agency).order_by(Agency.code))
-    return {"items": [agency_json(a) for a in rows], "next_cursor": None}
+    details = actor.role is Role.admin
+    return {"items": [agency_json(a, details=details) for a in rows], "next_cursor": None}
 
 
 class Webhook(Strict):
@@ -121,6 +130,12 @@ def patch_agency(code: str, body: AgencyPatch, actor: CurrentActor, runtime: Run
         agency = session.get(Agency, code)
         if agency is None:
             raise NotFound(f"no agency {code}")
-        agency.channel = body.channel.model_dump(mode="json")
+        channel = body.channel.model_dump(mode="json")
+        if channel["type"] == "webhook":
+            # the address policy of SPEC §5; delivery checks the resolved addresses again
+            reason = webhook_url_refusal(channel["url"], allow_private=runtime.settings.webhook_allow_private)
+            if reason:
+                raise InvalidData(f"channel.url: {reason}", fields=["channel.url"])
+        agency.channel = channel
         session.flush()
         return agency_json(agency)

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import time
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import select
 
-from notifications.delivery import SIGNATURE_HEADER, signature_matches
-from state_machines.errors import Forbidden, NotFound
+from notifications.delivery import SIGNATURE_HEADER, parse_signature, signature_is_fresh, signature_is_valid
+from state_machines.errors import Forbidden
 from state_machines.principals import Actor
 from state_machines.types import CHINA_TZ
 from state_machines.vocabulary import Role
@@ -79,27 +80,54 @@ def retry(handoff_id: str, actor: CurrentActor, runtime: RuntimeDep) -> dict:
         return service.retry(session, actor, handoff_id)
 
 
-@router.post("/handoffs/{handoff_id}/callback", openapi_extra=_ANSWER_DOC)
-async def callback(handoff_id: str, request: Request, runtime: RuntimeDep,
-                   signature: Annotated[str | None, Header(alias=SIGNATURE_HEADER)] = None) -> dict:
-    """The partner's system answers here, signed with its shared secret like our deliveries (no token)."""
-    raw = await request.body()
+_CALLBACK_SIGNATURE = (f"a callback is signed {SIGNATURE_HEADER}: t=<unix seconds>,sha256=<hex HMAC-SHA256 of "
+                       f"'<t>.<handoff id>.<raw body>'>")
+
+
+def _signer(runtime, handoff_id: str) -> tuple[str | None, str | None]:
+    """The agency a handoff is addressed to and its webhook secret; Nones for an unknown handoff."""
     with runtime.db.read() as session:
         h = session.get(Handoff, handoff_id)
         agency = session.get(Agency, h.agency) if h else None
-    if h is None:
-        raise NotFound("no such handoff")
-    secret = (agency.channel or {}).get("secret")
-    if not secret or not signature_matches(secret, raw, signature):
-        raise Unauthorized(f"a callback must be signed: {SIGNATURE_HEADER}: sha256=<HMAC-SHA256 of the body>")
+    return (agency.code, (agency.channel or {}).get("secret")) if agency else (None, None)
+
+
+_CALLBACK_DOC = {**_ANSWER_DOC, "parameters": [{
+    "name": SIGNATURE_HEADER, "in": "header", "required": True, "description": _CALLBACK_SIGNATURE,
+    "schema": {"type": "string", "pattern": "^t=[0-9]{1,12},sha256=[0-9a-f]{64}$"}}]}
+
+
+@router.post("/handoffs/{handoff_id}/callback", openapi_extra=_CALLBACK_DOC)
+async def callback(handoff_id: str, request: Request, runtime: RuntimeDep) -> dict:
+    """The partner's system answers here, signed with its shared secret like our deliveries (no token).
+
+    The signature is checked before the body is read as JSON (SPEC §5): a malformed header, a time
+    outside the window, an unknown handoff, an agency without a secret or a wrong HMAC is a 401
+    and records nothing; the last three answer alike, so the answer tells nothing about which
+    handoffs exist. A replay of a recorded callback answers the handoff and records nothing.
+    """
+    now = time.time()
+    window = runtime.settings.callback_signature_tolerance_seconds
+    headers = request.headers.getlist(SIGNATURE_HEADER)
+    signature = parse_signature(headers[0]) if len(headers) == 1 else None
+    if signature is None:
+        raise Unauthorized(f"malformed or missing signature: {_CALLBACK_SIGNATURE}")
+    if not signature_is_fresh(signature, now, window):
+        raise Unauthorized(f"the signature's time is more than {window} seconds from now; sign each request afresh")
+    raw = await request.body()
+    agency, secret = await run_in_threadpool(_signer, runtime, handoff_id)
+    if not secret or not signature_is_valid(secret, handoff_id, raw, signature):
+        raise Unauthorized(f"the signature does not verify: {_CALLBACK_SIGNATURE}")
     body = _body(raw)
     if body.pop("channel", None) not in (None, "partner"):
         raise Forbidden("a callback answers as the agency")
-    partner = Actor(id=f"agency:{h.agency}", role=Role.partner, agency=h.agency)
+    signed = service.SignedCallback(signature.hexdigest, signature.timestamp, window)
+    partner = Actor(id=f"agency:{agency}", role=Role.partner, agency=agency)
 
     def run() -> dict:
         with runtime.db.write() as session:
-            return service.answer(session, partner, handoff_id, body, runtime.rules, channel="callback")
+            return service.answer(session, partner, handoff_id, body, runtime.rules, channel="callback",
+                                  signed=signed)
 
     return await run_in_threadpool(run)
 
