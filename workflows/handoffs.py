@@ -28,7 +28,8 @@ def deliver_handoff(handoff_id: str) -> str:
     runtime = context.current()
     settings = runtime.settings
     with runtime.db.read() as session:
-        delivery = outbox.prepare(session, handoff_id, settings.public_url)
+        delivery = outbox.prepare(session, handoff_id, settings.public_url,
+                                  webhook_allow_private=settings.webhook_allow_private)
     if delivery is None:
         return "not pending"
     channel = delivery.channel.get("type", "inbox")
