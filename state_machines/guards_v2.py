@@ -370,7 +370,7 @@ def check(case: CaseSnapshot, event: str, data: dict, rules: Rules, today: date)
         if statement is not None and _served_day(data["requested_at"]) > statement.due:
             reason = "the hearing was requested after the statement period (行政处罚法 art. 64)"
     elif event == "schedule_hearing":
-        served = _served_day(data["served_at"])
+        served = _served_day(data["served_at"]) if "served_at" in data else today  # default: served now
         earliest = rules.calendar.add_workdays(served, 7)
         if date.fromisoformat(data["held_on"]) < earliest:
             reason = f"the hearing notice must be served 7 working days before: held_on ≥ {earliest}"
