@@ -38,6 +38,10 @@ class Rules:
     major_case_threshold: Decimal = Decimal("1000000")
     assistance_workdays: int = 15
     case_prefixes: dict[str, str] = field(default_factory=dict)
+    # machine version 2 (SPEC §10); version 1 reads none of these
+    collective_after_hearing: bool = True  # IPCASE_COLLECTIVE_AFTER_HEARING (local practice)
+    collective_threshold: Decimal | None = None  # fine or confiscation needing 集体讨论; none by default
+    city_enforcement_court: str = "court-150603"  # the city team's enforcement court (§10.9)
 
 
 @dataclass
@@ -53,6 +57,18 @@ class CaseSnapshot:
     respondent_foreign: bool = False
     amounts: dict[str, Decimal | None] = field(default_factory=dict)
     facts: dict = field(default_factory=dict)
+    # machine version 2 (SPEC §10.1); a version-1 case needs none of what follows
+    machine_version: int = 1
+    source: str | None = None  # a `transfer` case may not be transferred on (§10.5)
+    # read by `initial_facts` only; afterwards the case's facts hold them (`record_facts` corrects them)
+    violation_ended_on: date | None = None
+    public_safety: bool = False
+    patent_type: str | None = None
+    discovered_at: datetime | None = None  # the original case's received_at for a transferred case
+    # ids of the district's officers and supervisors (co_officer, officers, panel); None: not checked
+    district_staff: frozenset[str] | None = None
+    # ids of every principal of the district who may preside a hearing; None: `district_staff`
+    district_principals: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -83,8 +99,13 @@ def today_in_china(now: datetime) -> date:
     return now.astimezone(CHINA_TZ).date()
 
 
-def check_request(actor: Actor, event: object, data: object, reason: object, *, shared_only: bool = False) -> None:
-    """Steps 2 and 3 of SPEC §3's refusal order: the body's shape, then the role."""
+def check_request(actor: Actor, event: object, data: object, reason: object, *, shared_only: bool = False,
+                  version: int = 1) -> None:
+    """Steps 2 and 3 of SPEC §3's refusal order: the body's shape, then the role (of `version`'s table)."""
+    if version != 1:
+        from .case_machine_v2 import check_request_v2
+
+        return check_request_v2(actor, event, data, reason, shared_only=shared_only)
     if not isinstance(event, str) or event not in ROW_BY_EVENT:
         raise InvalidData(f"unknown event {event!r}", fields=["event"])
     if not isinstance(data, dict):
@@ -103,6 +124,10 @@ def check_request(actor: Actor, event: object, data: object, reason: object, *, 
 def allowed_events(case: CaseSnapshot, actor: Actor, rules: Rules, now: datetime,
                    *, shared_only: bool = False) -> list[str]:
     """Events this actor may fire now; an event is left out only if its guard fails for any data."""
+    if case.machine_version != 1:
+        from .case_machine_v2 import allowed_events_v2
+
+        return allowed_events_v2(case, actor, rules, now, shared_only=shared_only)
     today = today_in_china(now)
     return [
         e for e in events_from(case.track, case.state)
@@ -113,7 +138,14 @@ def allowed_events(case: CaseSnapshot, actor: Actor, rules: Rules, now: datetime
 
 def decide(case: CaseSnapshot, actor: Actor, event: str, data: dict, reason: str | None,
            rules: Rules, now: datetime, *, shared_only: bool = False) -> Step:
-    """Steps 5–7 of the refusal order, then the event's effects on state, facts and clocks."""
+    """Steps 5–7 of the refusal order, then the event's effects on state, facts and clocks.
+
+    Dispatches on `case.machine_version`: each version has its table, guards, data and clocks.
+    """
+    if case.machine_version != 1:
+        from .case_machine_v2 import decide_v2
+
+        return decide_v2(case, actor, event, data, reason, rules, now, shared_only=shared_only)
     dest = next_state(case.track, case.state, event, case.facts)
     if dest is None:
         raise InvalidTransition(
@@ -307,8 +339,16 @@ def major_case_due(amounts: dict[str, Decimal | None], facts: dict, rules: Rules
     return any((amounts.get(name) or Decimal(0)) >= rules.major_case_threshold for name in MAJOR_CASE_AMOUNTS)
 
 
-def initial_facts(case: CaseSnapshot, rules: Rules) -> dict:
-    """Facts of a new case: its decision clock starts on receipt (SPEC §4)."""
+def initial_facts(case: CaseSnapshot, rules: Rules, *, created_by: str | None = None) -> dict:
+    """Facts of a new case: its decision clock starts on receipt (SPEC §4).
+
+    Version 2 also records the first officer (`created_by`, none for a case the city
+    registered) and the facts its guards read (§10.9).
+    """
+    if case.machine_version != 1:
+        from .case_machine_v2 import initial_facts_v2
+
+        return initial_facts_v2(case, rules, created_by=created_by)
     received = today_in_china(case.received_at)
     name = "filing_decision" if case.track is Track.penalty else "acceptance_decision"
     state = ck.start_clock(rules.calendar, ck.CLOCKS[name], received)

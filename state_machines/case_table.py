@@ -22,6 +22,7 @@ class Who(StrEnum):
     supervisor = "supervisor"
     answer = "answer"  # via a handoff answer (partner, or a supervisor's paper answer)
     system = "system"  # via an assistance request (jurisdiction transfer)
+    reviewer = "reviewer"  # the review unit's reviewer (machine version 2, SPEC §10.2)
 
 
 SAME = "="
@@ -107,12 +108,16 @@ def origins(row: Row) -> tuple[str, ...]:
     return next(r.sources for r in ROWS if r.event == "transfer_jurisdiction")
 
 
-def build_machine(track: Track) -> Machine:
+def build_machine(track: Track, version: int = 1) -> Machine:
     """One shared machine per track; cases are moved through it as `Token`s, never registered.
 
     Sharing the machine keeps the per-event cost to the trigger itself (a few µs) instead of
-    building a Machine (~0.3 ms) per request.
+    building a Machine (~0.3 ms) per request. `version` picks the table (SPEC §10.1).
     """
+    if version != 1:
+        from .case_table_v2 import build_machine_v2
+
+        return build_machine_v2(track)
     machine = Machine(
         model=None,
         states=list(STATES),
@@ -138,21 +143,41 @@ def build_machine(track: Track) -> Machine:
 MACHINES: dict[Track, Machine] = {track: build_machine(track) for track in Track}
 
 
-@cache
-def events_from(track: Track, state: str) -> tuple[str, ...]:
-    """Events the table allows from `state` in `track`, in table order.
+def events_from(track: Track, state: str, version: int = 1) -> tuple[str, ...]:
+    """Events the table of `version` allows from `state` in `track`, in table order."""
+    if version != 1:
+        from .case_table_v2 import events_from_v2
 
-    Cached: the table is fixed, and asking the machine walks every event's transitions, which
+        return events_from_v2(track, state)
+    return _events_from_v1(track, state)
+
+
+@cache
+def _events_from_v1(track: Track, state: str) -> tuple[str, ...]:
+    """Cached: the table is fixed, and asking the machine walks every event's transitions, which
     every case answer (its `allowed_events`) would otherwise pay for.
     """
     triggers = set(MACHINES[track].get_triggers(state))
     return tuple(e for e in EVENTS if e in triggers)
 
 
-def next_state(track: Track, state: str, event: str, facts: dict) -> str | None:
-    """Run the machine; None when the table does not allow the event from this state."""
+def next_state(track: Track, state: str, event: str, facts: dict, version: int = 1) -> str | None:
+    """Run the machine of `version`; None when the table does not allow the event from this state."""
+    if version != 1:
+        from .case_table_v2 import next_state_v2
+
+        return next_state_v2(track, state, event, facts)
     token = Token(state, facts)
     machine = MACHINES[track]
     if event not in machine.events or not machine.events[event].trigger(token):
         return None
     return token.state
+
+
+def row_of(event: str, version: int = 1) -> Row | None:
+    """The row of `event` in the table of `version`, or None when that version has no such event."""
+    if version != 1:
+        from .case_table_v2 import ROW_BY_EVENT_V2
+
+        return ROW_BY_EVENT_V2.get(event)
+    return ROW_BY_EVENT.get(event)

@@ -135,3 +135,56 @@ def allowed_decisions(kind: HandoffKind, status: str, earlier: list[str]) -> lis
 
 def answer_due(kind: HandoffKind, cal: WorkCalendar, delivered: date) -> date | None:
     return kind.answer_period.add(cal, delivered) if kind.answer_period else None
+
+
+# ---- machine version 2 (SPEC §10.4, §10.7, §10.9) ---------------------------------------------
+
+PATENT_COURTS: dict[str, str] = {
+    "invention": "court-150100",  # 呼和浩特市中级人民法院 知识产权法庭 (法释〔2022〕13号 art. 1)
+    "utility_model": "court-150100",
+    "design": f"court-{CITY_DIVISION}",  # art. 2
+}
+
+
+def patent_court(patent_type: str | None) -> str:
+    """The default court of a ruling-track case's `judicial_confirmation` and `litigation` (§10.4)."""
+    return PATENT_COURTS.get(patent_type or "", f"court-{CITY_DIVISION}")
+
+
+def enforcement_court(district: str, city_court: str = "court-150603") -> str:
+    """The basic court of the bureau's seat; the city team's is configuration (§10.9)."""
+    return city_court if district == CITY_DIVISION else f"court-{district}"
+
+
+def administrative_review_agency(district: str) -> str:
+    """The people's government of the bureau's division (行政复议法 2023)."""
+    return f"government-{district}"
+
+
+KINDS_V2: dict[str, HandoffKind] = {
+    **KINDS,
+    "criminal_referral": HandoffKind(
+        "criminal_referral", "police", "涉嫌犯罪案件移送书",
+        (Decision("accepted", "police_accepted", final=False), Decision("declined", "police_declined"),
+         Decision("concluded", "police_concluded", after="accepted"),
+         Decision("returned", "police_returned", after="accepted")),  # 移送规定 art. 13
+        "police_decision", _POLICE_3_DAYS,
+    ),
+    "administrative_review": HandoffKind(
+        "administrative_review", "government", "行政复议答复书",
+        (Decision("upheld", "administrative_review_upheld"), Decision("revoked", "administrative_review_revoked"),
+         Decision("changed", "administrative_review_changed")),
+        "administrative_review_decision", Period(Unit.days, 60),  # 行政复议法 art. 62
+    ),
+    "enforcement": HandoffKind(
+        "enforcement", "court", "强制执行申请书",
+        (Decision("accepted", None), Decision("rejected", None)),  # 裁定不予执行; no case event
+    ),
+}
+"""Handoff kinds of a version-2 case: version 1's, `criminal_referral` with `returned`, and the two new kinds."""
+
+KINDS_BY_VERSION: dict[int, dict[str, HandoffKind]] = {1: KINDS, 2: KINDS_V2}
+
+
+def kinds_for(version: int) -> dict[str, HandoffKind]:
+    return KINDS_BY_VERSION[version]

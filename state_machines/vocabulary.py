@@ -15,6 +15,7 @@ class Role(StrEnum):
     auditor = "auditor"
     partner = "partner"
     admin = "admin"
+    reviewer = "reviewer"  # 审核人员 of the review unit (法制审核机构), machine version 2 (SPEC §10.2)
 
 
 class Track(StrEnum):
@@ -47,6 +48,27 @@ STATE_LABELS: dict[str, str] = {
 STATES: tuple[str, ...] = tuple(STATE_LABELS)
 FINAL_STATES: frozenset[str] = frozenset({"rejected", "transferred_out", "closed", "withdrawn"})
 NON_FINAL_STATES: tuple[str, ...] = tuple(s for s in STATES if s not in FINAL_STATES)
+
+STATE_LABELS_V2: dict[str, str] = {
+    **STATE_LABELS,
+    "investigated": "调查终结",
+    "in_review": "审核中",
+    "reviewed": "审核通过",
+    "heard": "听证结束",
+    "in_administrative_review": "行政复议中",
+}
+"""Version 2 (SPEC §10.3) adds states; `STATES` stays version 1's (§3)."""
+STATES_V2: tuple[str, ...] = tuple(STATE_LABELS_V2)
+NON_FINAL_STATES_V2: tuple[str, ...] = tuple(s for s in STATES_V2 if s not in FINAL_STATES)
+MACHINE_VERSIONS: tuple[int, ...] = (1, 2)
+LATEST_MACHINE_VERSION = MACHINE_VERSIONS[-1]
+
+PATENT_TYPES: dict[str, str] = {
+    "invention": "发明",
+    "utility_model": "实用新型",
+    "design": "外观设计",
+    "none": "无授权专利",  # patent_counterfeit only (SPEC §10.9)
+}
 
 KINDS: dict[str, tuple[Track, str]] = {
     "patent_dispute": (Track.ruling, "专利侵权纠纷"),
