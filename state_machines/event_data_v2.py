@@ -8,7 +8,6 @@ the case (officers of the district, a co-officer who is not the first officer, �
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Literal
 
 from pydantic import Field, model_validator
@@ -16,7 +15,7 @@ from pydantic import Field, model_validator
 from .clocks_v2 import CLOCKS_V2, PAUSE_CAUSES_V2
 from .event_data import EVENT_DATA, REASON_REQUIRED, EventData, NoData
 from .penalties import MEASURES, Sanction, is_penalty
-from .types import Amount, Code, ShortText, Text, Timestamp
+from .types import Amount, Code, Day, ShortText, Text, Timestamp
 
 ClockNameV2 = Literal[tuple(CLOCKS_V2)]  # type: ignore[valid-type]
 PauseCauseV2 = Literal[PAUSE_CAUSES_V2]  # type: ignore[valid-type]
@@ -79,7 +78,7 @@ class Assign(EventData):
 
 
 class RecordFacts(EventData):
-    violation_ended_on: date | None = None
+    violation_ended_on: Day | None = None
     public_safety: bool | None = None
     patent_type: PatentType | None = None
 
@@ -119,7 +118,7 @@ class RequestHearing(EventData):
 
 
 class ScheduleHearing(EventData):
-    held_on: date
+    held_on: Day
     served_at: Timestamp | None = None
 
 
@@ -129,7 +128,7 @@ class ConcludeHearing(EventData):
 
 
 class RecordCollectiveDiscussion(EventData):
-    held_on: date
+    held_on: Day
     attendees: list[ShortText] = Field(min_length=3, max_length=100)
     conclusion: Conclusion
 
@@ -156,8 +155,8 @@ class Close(EventData):
 
 
 class ApplyAdministrativeReview(EventData):
-    applied_on: date | None = None  # the party's application; past 60 days only warns (§10.9)
-    received_on: date | None = None  # the application copy reached the bureau: starts the reply clock
+    applied_on: Day | None = None  # the party's application; past 60 days only warns (§10.9)
+    received_on: Day | None = None  # the application copy reached the bureau: starts the reply clock
 
 
 class FileReviewReply(EventData):
@@ -169,7 +168,7 @@ class AdministrativeReviewChanged(SanctionFields):
 
 
 class FileDefence(EventData):
-    filed_on: date | None = None
+    filed_on: Day | None = None
 
 
 class DemandPayment(EventData):
@@ -193,7 +192,7 @@ class ResumeClock(EventData):
 class ExtendDeadline(EventData):
     deadline: ClockNameV2
     collective_decision: bool | None = None
-    until: date | None = None
+    until: Day | None = None
     higher_level_approval: Code | None = None
 
 
