@@ -23,9 +23,9 @@ from psycopg.types.json import Jsonb
 
 sys.path.insert(0, str(Path(__file__).parents[1]))
 from bench.common import drop_database, fresh_database  # noqa: E402
-from service.audit import GENESIS, event_hash, verify  # noqa: E402
-from service.config import Settings  # noqa: E402
-from service.runtime import Runtime  # noqa: E402
+from service.audit.service import GENESIS, event_hash, verify  # noqa: E402
+from service.core.config import Settings  # noqa: E402
+from service.core.runtime import Runtime  # noqa: E402
 
 EVENT_COLUMNS = "stream_type, stream_id, seq, event, from_state, to_state, actor, at, data, reason, prev_hash, hash"
 CASE_COLUMNS = ("id, number, district, year, seq, kind, track, state, version, head_hash, source, title, "

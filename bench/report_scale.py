@@ -20,9 +20,9 @@ import psycopg
 
 sys.path.insert(0, str(Path(__file__).parents[1]))
 from bench.common import drop_database, fresh_database  # noqa: E402
-from service.config import Settings  # noqa: E402
-from service.reports import Period, case_details, monthly  # noqa: E402
-from service.runtime import Runtime  # noqa: E402
+from service.core.config import Settings  # noqa: E402
+from service.core.runtime import Runtime  # noqa: E402
+from service.reports.figures import Period, case_details, monthly  # noqa: E402
 
 GENERATE = """
 INSERT INTO cases (id, number, district, year, seq, kind, track, state, version, head_hash, source, title,

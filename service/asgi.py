@@ -1,7 +1,7 @@
 """`service.asgi:app` for running several uvicorn workers (each builds its own runtime)."""
 
-from .api.app import create_app
-from .runtime import Runtime, settle_heap
+from service.app import create_app
+from service.core.runtime import Runtime, settle_heap
 
 app = create_app(Runtime.from_settings().start())
 settle_heap()

@@ -21,7 +21,7 @@ app.add_typer(reports_app, name="reports")
 
 
 def _runtime():
-    from .runtime import Runtime
+    from service.core.runtime import Runtime
 
     return Runtime.from_settings().start()
 
@@ -57,8 +57,8 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
     if workers > 1:
         uvicorn.run("service.asgi:app", host=host, port=port, workers=workers, log_level="warning")
         return
-    from .api.app import create_app
-    from .runtime import settle_heap
+    from service.app import create_app
+    from service.core.runtime import settle_heap
 
     app = create_app(runtime)
     settle_heap()
@@ -93,9 +93,8 @@ def principals_create(
     agency: str | None = typer.Option(None, help="agency code, for partner"),
 ) -> None:
     """Create a principal and print its token once."""
+    from service.core.principals import create_principal
     from state_machines.errors import DomainError
-
-    from .principals import create_principal
 
     runtime = _runtime()
     try:
@@ -109,9 +108,8 @@ def principals_create(
 
 def _change_principal(principal_id: str, change) -> None:
     """Run one audited change of a principal as the console; print the principal (and a new token)."""
+    from service.core.principals import CONSOLE
     from state_machines.errors import DomainError
-
-    from .principals import CONSOLE
 
     runtime = _runtime()
     try:
@@ -130,7 +128,7 @@ def _state(principal) -> dict:
 @principals_app.command("disable")
 def principals_disable(principal_id: str = typer.Argument(..., metavar="ID")) -> None:
     """Disable a principal: its token is refused from now on (running servers: within a few seconds)."""
-    from .principals import update_principal
+    from service.core.principals import update_principal
 
     _change_principal(principal_id, lambda s, by: _state(update_principal(s, principal_id, by, disabled=True)))
 
@@ -138,7 +136,7 @@ def principals_disable(principal_id: str = typer.Argument(..., metavar="ID")) ->
 @principals_app.command("enable")
 def principals_enable(principal_id: str = typer.Argument(..., metavar="ID")) -> None:
     """Enable a disabled principal again (with the token it had)."""
-    from .principals import update_principal
+    from service.core.principals import update_principal
 
     _change_principal(principal_id, lambda s, by: _state(update_principal(s, principal_id, by, disabled=False)))
 
@@ -146,7 +144,7 @@ def principals_enable(principal_id: str = typer.Argument(..., metavar="ID")) -> 
 @principals_app.command("rotate-token")
 def principals_rotate_token(principal_id: str = typer.Argument(..., metavar="ID")) -> None:
     """Give a principal a new token, printed once; the old token stops working."""
-    from .principals import rotate_token
+    from service.core.principals import rotate_token
 
     def rotate(session, by: str) -> dict:
         principal, token = rotate_token(session, principal_id, by)
@@ -158,7 +156,7 @@ def principals_rotate_token(principal_id: str = typer.Argument(..., metavar="ID"
 @audit_app.command("verify")
 def audit_verify() -> None:
     """Recompute every hash chain; exit 1 and name the first bad event if one is found."""
-    from . import audit
+    from service.audit import service as audit
 
     runtime = _runtime()
     with runtime.db.read() as session:
@@ -171,7 +169,8 @@ def audit_verify() -> None:
 def _report(which: str, month: str, district: str | None, fmt: str, output: str | None) -> None:
     import re
 
-    from . import report_views, reports
+    from service.reports import figures as reports
+    from service.reports import files as report_views
 
     if not re.fullmatch(r"(19|20|21)\d{2}-(0[1-9]|1[0-2])", month):
         typer.echo("error: --month is YYYY-MM", err=True)
@@ -225,7 +224,7 @@ def healthcheck(url: str | None = typer.Option(None, help="probe this URL (an AP
     import httpx
     from sqlalchemy import create_engine, text
 
-    from .config import Settings
+    from service.core.config import Settings
 
     try:
         if url:

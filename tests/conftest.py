@@ -31,9 +31,9 @@ import pytest
 import uvicorn
 from fastapi.testclient import TestClient
 
-from service.api.app import create_app
-from service.config import Settings
-from service.runtime import Runtime
+from service.app import create_app
+from service.core.config import Settings
+from service.core.runtime import Runtime
 
 from .helpers import ADMIN_TOKEN, Api
 

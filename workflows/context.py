@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from service.runtime import Runtime
+from service.core.runtime import Runtime
 
 _lock = threading.Lock()
 _runtime: Runtime | None = None

@@ -18,8 +18,8 @@ import threading
 import time
 from datetime import UTC, datetime, timedelta
 
-from service import outbox
-from service.runtime import Runtime
+from service.core.runtime import Runtime
+from service.handoffs import outbox
 
 from . import context
 

@@ -17,7 +17,7 @@ from prefect import flow, task
 from prefect.futures import PrefectFuture
 
 from notifications.delivery import DeliveryError, deliver_email, deliver_webhook
-from service import outbox
+from service.handoffs import outbox
 
 from . import context
 

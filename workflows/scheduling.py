@@ -6,7 +6,7 @@ import logging
 import threading
 from datetime import timedelta
 
-from service.runtime import Runtime
+from service.core.runtime import Runtime
 
 from . import context
 

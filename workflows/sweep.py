@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from prefect import flow
 
-from service import deadlines
+from service.deadlines import service as deadlines
 
 from . import context
 
@@ -22,7 +22,7 @@ def sweep_deadlines(now: datetime | None = None) -> dict:
 @flow(name="report_reminders", retries=2, retry_delay_seconds=60)
 def report_reminders(now: datetime | None = None) -> dict:
     """Daily: the 15th reminds each district, from the 21st the city hears who has not submitted."""
-    from service import report_reminders as reminders
+    from service.reports import reminders as reminders
 
     runtime = context.current()
     with runtime.db.write() as session:

@@ -10,9 +10,9 @@ import time
 import httpx
 from sqlalchemy import select
 
-from service.models import Case, Event
-from service.runtime import Runtime
-from service.serialize import load_parties, snapshot
+from service.cases.view import load_parties, snapshot
+from service.core.models import Case, Event
+from service.core.runtime import Runtime
 from state_machines.case_machine import decide, initial_facts
 from state_machines.principals import Actor
 from state_machines.vocabulary import Role

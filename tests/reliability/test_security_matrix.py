@@ -16,8 +16,8 @@ except ImportError:  # older FastAPI flattens included routers into `app.routes`
     def iter_route_contexts(routes):
         return routes
 
-from service.api.deps import AuthFailures
-from service.api.routes.board import COOKIE
+from service.board.routes import COOKIE
+from service.core.deps import AuthFailures
 from tests.helpers import Api, bearer
 
 ROLES = ("officer", "supervisor", "city", "auditor", "partner", "admin")

@@ -11,7 +11,7 @@ from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
 
 from service.cli import app
-from service.config import Settings
+from service.core.config import Settings
 
 ROOT = Path(__file__).parents[2]
 IPCASE_SERVICES = ("migrate", "api", "worker")

@@ -17,18 +17,7 @@ from state_machines.effects_v2 import case_surcharge
 from state_machines.errors import GuardFailed
 from state_machines.penalties import Sanction, heavier, is_penalty, not_heavier, surcharge
 from state_machines.vocabulary import Track
-from tests.unit.machine_v2_support import (
-    NOW,
-    OFFICER,
-    RULES,
-    SUPERVISOR,
-    TODAY,
-    at,
-    fire,
-    later,
-    new_case,
-    to_notice,
-)
+from tests.unit.machine_v2_support import NOW, OFFICER, RULES, SUPERVISOR, TODAY, at, fire, later, new_case, to_notice
 
 DECISION = {"fine": 50000, "legal_basis": "商标法第六十条第二款"}
 

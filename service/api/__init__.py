@@ -1,1 +1,0 @@
-"""The HTTP entrypoint: FastAPI routes that turn requests into service calls and errors into 4xx."""

@@ -1,0 +1,61 @@
+"""The FastAPI application: routes under /api/v1, ops endpoints at the root."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from service.assistance import routes as assistance
+from service.audit import routes as audit
+from service.board import routes as board
+from service.cases import machine_routes as meta
+from service.cases import routes as cases
+from service.cases.event_writer import EventWriter, events_database
+from service.core import errors
+from service.core.deps import AuthFailures
+from service.core.middleware import BodyLimitAndMetrics
+from service.core.runtime import Runtime
+from service.credit import routes as credit
+from service.deadlines import routes as inbox
+from service.handoffs import routes as handoffs
+from service.principals import routes as admin
+from service.reports import routes as reports
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(runtime: Runtime) -> FastAPI:
+    events_db = events_database(runtime.db)
+    events = EventWriter(events_db, runtime.rules)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        await asyncio.to_thread(events.stop)  # answer the events still waiting before the process ends
+        if events_db is not runtime.db:
+            events_db.engine.dispose()
+
+    app = FastAPI(
+        lifespan=lifespan,
+        title="ipcase",
+        version="0.1.0",
+        description="知识产权行政保护案件办理 — IP enforcement cases for a city bureau and its districts.",
+    )
+    app.state.runtime = runtime
+    app.state.events = events
+    app.state.actor_cache = {}
+    app.state.auth_failures = AuthFailures(runtime.settings.auth_failures_per_minute)
+    errors.install(app)
+    for module in (cases, handoffs, assistance, reports, credit, inbox, admin, audit, meta):
+        app.include_router(module.router, prefix=API_PREFIX)
+
+    app.include_router(board.router)
+
+    app.include_router(meta.ops)
+
+    app.add_middleware(BodyLimitAndMetrics, max_body_bytes=runtime.settings.max_body_bytes,
+                       api_prefix=API_PREFIX)
+    return app

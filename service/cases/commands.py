@@ -1,0 +1,555 @@
+"""Case commands and queries: one transaction each, the rules from `state_machines`.
+
+`fire_events` is the heart of the service: lock the cases, check each request in SPEC §3's
+refusal order, run the machine, append the hash-chained event and bump the version, all in
+one transaction, so concurrent requests are serialised and none is lost or applied twice.
+It takes a batch, so that `EventWriter` can commit concurrent events together.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
+
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session
+
+from service.assistance.service import open_transfer, shares_case
+from service.audit import service as audit
+from service.cases.view import (
+    as_respondent_case,
+    case_json,
+    load_parties,
+    load_parties_of,
+    next_due,
+    record_of,
+    respondent_cases,
+    risks,
+    snapshot,
+    to_cents,
+)
+from service.core.models import AMOUNT_COLUMNS, Case, CaseNumberCounter, CaseParty, Event, IdempotencyKey, Party
+from service.core.pagination import by_time_and_id, decode_cursor, page
+from service.core.schemas import CaseCreate, PartyIn, decode_json_body
+from service.core.sql import insert_if_absent, upsert_insert
+from service.handoffs.outbox import open_handoffs
+from state_machines.case_machine import (
+    CaseSnapshot,
+    Opening,
+    Rules,
+    Step,
+    check_request,
+    decide,
+    initial_facts,
+    major_case_due,
+)
+from state_machines.errors import DomainError, Forbidden, InvalidData, NotFound, VersionConflict
+from state_machines.principals import DISTRICT_ROLES, OVERSIGHT_ROLES, Actor
+from state_machines.types import CHINA_TZ
+from state_machines.vocabulary import CITY_DIVISION, FINAL_STATES, STATES, Track, track_of
+
+IDEMPOTENCY_TTL = timedelta(hours=24)
+CASE_READERS = DISTRICT_ROLES | OVERSIGHT_ROLES
+
+
+def _readers_only(actor: Actor) -> None:
+    """404 for roles that never see cases (partners, admins), before any query."""
+    if actor.role not in CASE_READERS:
+        raise NotFound("no such case")
+
+
+_VISIBILITY = select(Case.id, Case.district, Case.transferred_to).where(Case.id == bindparam("case_id"))
+
+
+def check_visible(session: Session, actor: Actor, case_id: str) -> None:
+    """404 unless this actor may see the case, never revealing that it exists.
+
+    Reads the three columns visibility needs, not the whole case: for a history or the
+    documents, the case row itself was a third of the request.
+    """
+    _readers_only(actor)
+    _shared_only(session, actor, session.execute(_VISIBILITY, {"case_id": case_id}).one_or_none())
+
+
+def case_access(session: Session, actor: Actor, case_id: str) -> tuple[Case, bool]:
+    """The case and whether the actor sees it only as a share (an asked district: read and add_note).
+
+    Writers use `lock_cases`, which also locks the rows and reads the parties."""
+    _readers_only(actor)
+    row = session.get(Case, case_id)
+    return row, _shared_only(session, actor, row)
+
+
+def _shared_only(session: Session, actor: Actor, row) -> bool:
+    """Whether the actor sees the case only as a share; 404 when not at all, never revealing it exists.
+
+    `row` is the case, or a row of its id, district and transferred_to, or None."""
+    if row is None:
+        raise NotFound("no such case")
+    if actor.sees_district(row.district):
+        return False
+    if shares_case(session, actor, row):
+        return True
+    raise NotFound("no such case")
+
+
+def _next_number(session: Session, district: str, year: int, prefix: str) -> tuple[int, str]:
+    stmt = (
+        upsert_insert(session)(CaseNumberCounter)
+        .values(district=district, year=year, last=1)
+        .on_conflict_do_update(index_elements=["district", "year"], set_={"last": CaseNumberCounter.last + 1})
+        .returning(CaseNumberCounter.last)
+    )
+    seq = session.execute(stmt).scalar_one()
+    return seq, f"{prefix}〔{year}〕{seq:04d}号"
+
+
+def _registry_party(session: Session, given: PartyIn, now: datetime) -> Party:
+    """Find the party by credit code or ID number (never by name), or register it.
+
+    Registering is insert-if-absent, so two intakes of one new respondent at the same moment
+    end with one registry entry, not a unique-constraint error.
+    """
+    key = ("credit_code", given.credit_code) if given.credit_code else ("id_number", given.id_number)
+    if key[1] is None:
+        party = Party(id=str(uuid.uuid4()), type=given.type, name=given.name, created_at=now)
+        session.add(party)
+        session.flush()
+        return party
+    column = getattr(Party, key[0])
+    found = session.scalar(select(Party).where(column == key[1]))
+    if found is None:
+        insert_if_absent(session, Party, {"id": str(uuid.uuid4()), "type": given.type, "name": given.name,
+                                          key[0]: key[1], "created_at": now}, [key[0]])
+        found = session.scalar(select(Party).where(column == key[1]))
+    return found
+
+
+def create_case(session: Session, actor: Actor, body: CaseCreate, rules: Rules,
+                prefixes: dict[str, tuple[str, str]], now: datetime | None = None) -> dict:
+    now = now or datetime.now(UTC)
+    if actor.role not in DISTRICT_ROLES:
+        raise Forbidden(f"role {actor.role} may not register cases")
+    if body.district not in prefixes:
+        raise InvalidData(f"unknown district {body.district}", fields=["district"])
+    if body.district != actor.district:
+        raise Forbidden("cases are registered in your own district only")
+    if track_of(body.kind) is Track.ruling and body.district not in rules.ruling_districts:
+        raise InvalidData(
+            f"district {body.district} does not hold patent-dispute rulings; they belong to the city "
+            f"({CITY_DIVISION}) unless delegated (IPCASE_RULING_DISTRICTS)", fields=["kind", "district"])
+    received_at = body.received_at or now
+    if received_at > now + timedelta(minutes=5):
+        raise InvalidData("received_at may not be in the future", fields=["received_at"])
+    if received_at.year < 1990:
+        raise InvalidData("received_at is before 1990", fields=["received_at"])
+    parties = {}
+    for role in ("respondent", "complainant"):
+        given: PartyIn | None = getattr(body.parties, role)
+        if given is not None:
+            parties[role] = (given.name, given.foreign, _registry_party(session, given, now))
+    amounts = body.amounts.model_dump(exclude_none=True) if body.amounts else {}
+    row = register_case(
+        session, actor, rules, prefixes, now=now, district=body.district, kind=body.kind, source=body.source,
+        title=body.title, description=body.description, sector=body.sector, venue=body.venue, tags=body.tags,
+        marks_count=body.marks_count, amounts={name: to_cents(v) for name, v in amounts.items()}, parties=parties,
+        received_at=received_at, violation_ended_on=body.violation_ended_on,
+        extra_data=body.model_dump(mode="json", exclude_none=True, exclude={"parties"}),
+    )
+    return case_json(session, row, actor, rules, now)
+
+
+def register_case(session: Session, actor: Actor, rules: Rules, prefixes: dict[str, tuple[str, str]], *,
+                  now: datetime, district: str, kind: str, source: str, title: str, description: str,
+                  sector: str | None, venue: str | None, tags: list[str], marks_count: int | None,
+                  amounts: dict[str, int | None], parties: dict[str, tuple[str, bool, Party]],
+                  received_at: datetime, violation_ended_on=None, transferred_from: str | None = None,
+                  extra_data: dict | None = None) -> Case:
+    """Number, store and audit a new case (its `create` event), start its clocks, report it if major.
+
+    Used by intake and by an accepted jurisdiction transfer; `parties` maps a role to
+    (name as given, foreign, registry party).
+    """
+    track = track_of(kind)
+    year = received_at.astimezone(CHINA_TZ).year
+    seq, number = _next_number(session, district, year, prefixes[district][1])
+    row = Case(
+        id=str(uuid.uuid4()), number=number, district=district, year=year, seq=seq, kind=kind, track=str(track),
+        state="received", version=1, head_hash="", source=source, title=title, description=description,
+        sector=sector, venue=venue, tags=tags, marks_count=marks_count,
+        assigned_officer=actor.id if actor.role == "officer" else None, received_at=received_at,
+        violation_ended_on=violation_ended_on, transferred_from=transferred_from, created_at=now, updated_at=now,
+        **{name: value for name, value in amounts.items() if value is not None},
+    )
+    links = [CaseParty(case_id=row.id, role=role, party_id=party.id, name=name, foreign=foreign)
+             for role, (name, foreign, party) in parties.items()]
+    row.facts = initial_facts(CaseSnapshot(track, kind, "received", district, received_at), rules)
+    row.next_bureau_due = next_due(row.facts, bureau_only=True)
+    row.next_due = next_due(row.facts, bureau_only=False)
+    data = dict(extra_data or {"kind": kind, "district": district, "source": source, "title": title,
+                               "transferred_from": transferred_from})
+    data["parties"] = {role: {"party_id": party.id, "name": name, "type": party.type,
+                              "credit_code": party.credit_code, "foreign": foreign}
+                       for role, (name, foreign, party) in parties.items()}
+    data["received_at"] = received_at.isoformat()
+    event = audit.new_event(session, stream_type="case", stream_id=row.id, seq=1, event="create", from_state=None,
+                            to_state="received", actor=actor.id, at=now, data=data, reason=None,
+                            prev_hash=audit.GENESIS)
+    row.head_hash = event.hash
+    session.add(row)
+    session.add_all(links)
+    session.flush()
+    loaded = load_parties(session, row.id)
+    snap = snapshot(row, *(loaded.get("respondent") or (None, None)))
+    if major_case_due(snap.amounts, row.facts, rules):
+        row.facts = {**row.facts, "major_case_reported": True}
+        open_handoffs(session, row, loaded, [Opening("major_case", detail={"reason": "涉案金额达到重大案件标准"})],
+                      rules, actor.id, now)
+        session.flush()
+    return row
+
+
+def parse_if_match(value: str | None) -> int | None:
+    if value is None:
+        return None
+    text = value.strip()
+    if text.startswith("W/"):
+        text = text[2:]
+    text = text.strip('"')
+    # isascii: str.isdigit() also accepts "²" and other digits int() refuses
+    if len(value) > 20 or not (text.isascii() and text.isdigit()) or len(text) > 9:
+        raise InvalidData('If-Match must be a case version such as 3 or "3"', fields=["If-Match"])
+    return int(text)
+
+
+def _request_hash(event: object, data: object, reason: object) -> str:
+    return hashlib.sha256(audit.canonical({"event": event, "data": data, "reason": reason})).hexdigest()
+
+
+@dataclass(frozen=True)
+class EventRequest:
+    """One `POST /cases/{id}/events` as it arrived: who, which case, the raw body, the two headers."""
+
+    actor: Actor
+    case_id: str
+    body: bytes
+    if_match: str | None = None
+    idempotency_key: str | None = None
+
+
+_CASES, _CASE_PARTIES, _PARTIES = Case.__table__, CaseParty.__table__, Party.__table__
+_CASE_NAMES = tuple(c.key for c in _CASES.c)
+_CASE_PARTY_NAMES = tuple(c.key for c in _CASE_PARTIES.c)
+_PARTY_NAMES = tuple(c.key for c in _PARTIES.c)
+
+_LOCKED_CASES_WITH_PARTIES = (
+    select(*_CASES.c, *_CASE_PARTIES.c, *_PARTIES.c)
+    .select_from(_CASES.outerjoin(_CASE_PARTIES, _CASE_PARTIES.c.case_id == _CASES.c.id)
+                 .outerjoin(_PARTIES, _PARTIES.c.id == _CASE_PARTIES.c.party_id))
+    .where(_CASES.c.id.in_(bindparam("case_ids", expanding=True)))
+    .order_by(_CASES.c.id)
+    .with_for_update(of=_CASES)
+)
+
+EVENT_COLUMNS = frozenset(("state", "facts", *AMOUNT_COLUMNS, "marks_count", "outcome", "closed_at", "decided_at",
+                           "next_bureau_due", "next_due", "updated_at", "version", "head_hash"))
+"""The columns of a case that an event may change (`apply_step`); `write_cases` stores these."""
+
+_UPDATE_CASE = (
+    _CASES.update().where(_CASES.c.id == bindparam("case_id"))
+    .values({name: bindparam(name) for name in sorted(EVENT_COLUMNS)})
+)
+
+
+class LockedCase(SimpleNamespace):
+    """A case read by `lock_cases`: its columns as attributes. Only `EVENT_COLUMNS` can be set,
+    so that a change elsewhere fails at once rather than being silently left out of `write_cases`."""
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if name not in EVENT_COLUMNS:
+            raise AttributeError(f"{name} is not a column an event changes (EVENT_COLUMNS)")
+        super().__setattr__(name, value)
+
+
+def lock_cases(session: Session, case_ids: set[str]) -> dict[str, tuple[LockedCase, dict]]:
+    """Lock the cases and read them with their parties, in one round trip for any number of cases.
+
+    Rows are locked in id order, so two batches sharing cases wait for each other instead of
+    deadlocking. The cases and parties come back as plain objects with the columns as
+    attributes, not ORM instances: loading and flushing a 40-column entity cost several
+    times the SQL on the hottest path of the service. `write_cases` stores them.
+    """
+    locked: dict[str, tuple[LockedCase, dict]] = {}
+    if case_ids:
+        n_case, n_link = len(_CASE_NAMES), len(_CASE_NAMES) + len(_CASE_PARTY_NAMES)
+        for values in session.connection().execute(_LOCKED_CASES_WITH_PARTIES, {"case_ids": sorted(case_ids)}):
+            case_id = values[0]
+            if case_id not in locked:
+                locked[case_id] = (LockedCase(**dict(zip(_CASE_NAMES, values[:n_case], strict=True))), {})
+            link = values[n_case:n_link]
+            if link[0] is not None:
+                cp = SimpleNamespace(**dict(zip(_CASE_PARTY_NAMES, link, strict=True)))
+                locked[case_id][1][cp.role] = (cp, SimpleNamespace(**dict(zip(_PARTY_NAMES, values[n_link:],
+                                                                                  strict=True))))
+    return locked
+
+
+def write_cases(session: Session, rows: list[LockedCase]) -> None:
+    """Store the columns an event changes of cases read by `lock_cases`, in one statement.
+
+    Only those: a description or title is not re-sent (and re-stored) with every event."""
+    if rows:
+        session.connection().execute(_UPDATE_CASE, [
+            {"case_id": row.id, **{name: getattr(row, name) for name in EVENT_COLUMNS}} for row in rows])
+
+
+def _respondent_id(parties: dict) -> str | None:
+    return parties["respondent"][1].id if "respondent" in parties else None
+
+
+def fire_events(session: Session, requests: list[EventRequest], rules: Rules) -> list[dict | DomainError]:
+    """Fire events in the caller's transaction, in order, each as if it had the case to itself.
+
+    Each request gets the case as it is after its event, or its refusal (which changes nothing);
+    a later request on the same case sees the earlier ones. The locks, stored idempotent
+    answers, respondents' records and event rows cost one statement each for the whole batch,
+    which is what makes committing many concurrent events together cheap (see `EventWriter`).
+    Any other exception means the batch is unusable: the caller must roll it all back.
+    """
+    batch = _EventBatch(session, requests, rules)
+    answers: list[dict | DomainError] = []
+    for request in requests:
+        now = datetime.now(UTC)
+        try:
+            checked = batch.check(request, now)
+        except DomainError as refusal:
+            answers.append(refusal)
+            continue
+        answers.append(checked if isinstance(checked, dict) else batch.apply(request, *checked, now))
+    audit.insert_events(session, batch.events)
+    write_cases(session, [batch.cases[case_id][0] for case_id in batch.changed])
+    return answers
+
+
+class _EventBatch:
+    """What `fire_events` reads once for a whole batch and keeps current as its events apply."""
+
+    def __init__(self, session: Session, requests: list[EventRequest], rules: Rules) -> None:
+        self.session, self.rules = session, rules
+        self.cases = lock_cases(session, {r.case_id for r in requests if r.actor.role in CASE_READERS})
+        keys = {(r.actor.id, r.case_id, r.idempotency_key) for r in requests if r.idempotency_key}
+        self.answered: dict[tuple[str, str, str], IdempotencyKey] = {}
+        if keys:
+            stored = session.scalars(select(IdempotencyKey).where(
+                IdempotencyKey.principal_id.in_({k[0] for k in keys}),
+                IdempotencyKey.stream_id.in_({k[1] for k in keys}), IdempotencyKey.key.in_({k[2] for k in keys})))
+            self.answered = {k: s for s in stored if (k := (s.principal_id, s.stream_id, s.key)) in keys}
+        # the respondents' records, updated in memory as this batch's events change their cases
+        self.records = respondent_cases(session, [(row, _respondent_id(p)) for row, p in self.cases.values()])
+        self.events: list[dict] = []
+        self.changed: dict[str, None] = {}  # the cases whose events applied, in order
+
+    def check(self, request: EventRequest, now: datetime) -> dict | tuple[LockedCase, dict, bool, Step, str]:
+        """SPEC §3's refusal order up to the machine's decision; nothing is changed yet.
+
+        Returns the stored answer of a repeated Idempotency-Key, or what `apply` needs.
+        """
+        actor, case_id = request.actor, request.case_id
+        _readers_only(actor)
+        row, parties = self.cases.get(case_id, (None, {}))
+        shared_only = _shared_only(self.session, actor, row)
+        body = decode_json_body(request.body)
+        if not isinstance(body, dict):
+            raise InvalidData("the body must be an object {event, data?, reason?}", fields=["body"])
+        extra = sorted(set(body) - {"event", "data", "reason"})
+        if extra:
+            raise InvalidData(f"unknown field(s): {', '.join(extra)}", fields=extra)
+        event, data, reason = body.get("event"), body.get("data", {}), body.get("reason")
+        expected_version = parse_if_match(request.if_match)
+        key = request.idempotency_key
+        if key is not None and not 1 <= len(key) <= 200:
+            raise InvalidData("Idempotency-Key must be 1 to 200 characters", fields=["Idempotency-Key"])
+        request_hash = _request_hash(event, data, reason) if key else ""
+        if key:
+            stored = self.answered.get((actor.id, case_id, key))
+            if stored is not None and stored.created_at > now - IDEMPOTENCY_TTL:
+                if stored.request_hash != request_hash:
+                    raise InvalidData("this Idempotency-Key was used with another request body",
+                                      fields=["Idempotency-Key"])
+                return stored.response
+        check_request(actor, event, data, reason, shared_only=shared_only)
+        if expected_version is not None and expected_version != row.version:
+            raise VersionConflict(f"the case is at version {row.version}, not {expected_version}",
+                                  current_version=row.version)
+        snap = snapshot(row, *(parties.get("respondent") or (None, None)))
+        step = decide(snap, actor, event, data, reason, self.rules, now, shared_only=shared_only)
+        return row, parties, shared_only, step, request_hash
+
+    def apply(self, request: EventRequest, row: LockedCase, parties: dict, shared_only: bool, step: Step,
+              request_hash: str, now: datetime) -> dict:
+        """Store a decided event; from here on a failure aborts the whole batch, not this request."""
+        actor, key = request.actor, request.idempotency_key
+        apply_step(self.session, row, parties, step, actor.id, self.rules, now, idempotency_key=key,
+                   events=self.events)
+        self.changed[row.id] = None
+        party_id = _respondent_id(parties)
+        if party_id is not None:
+            mine = self.records.setdefault(party_id, [])
+            listed_until = next((c.listed_until for c in mine if c.listed_until), None)
+            mine[:] = [c for c in mine if c.case_id != row.id] + [as_respondent_case(row, listed_until)]
+        response = case_json(self.session, row, actor, self.rules, now, parties=parties, shared_only=shared_only,
+                             record=record_of(row, party_id, self.records))
+        if key:
+            stale = self.answered.pop((actor.id, row.id, key), None)
+            if stale is not None:  # expired: the key starts afresh
+                self.session.delete(stale)
+                self.session.flush()
+            answer = IdempotencyKey(principal_id=actor.id, stream_id=row.id, key=key, request_hash=request_hash,
+                                    response=response, created_at=now)
+            self.session.add(answer)
+            self.answered[(actor.id, row.id, key)] = answer
+        return response
+
+
+def advance(session: Session, row: Case, parties: dict, actor: Actor, actor_id: str, event: str, data: dict,
+            reason: str | None, rules: Rules, now: datetime, *, recorded: dict | None = None) -> Step:
+    """Run the machine on a locked case and store the result at once (handoff answers, transfers).
+
+    `recorded` adds what the caller knows beyond the event's data (a handoff answer's id and
+    note) to the audited event.
+    """
+    snap = snapshot(row, *(parties.get("respondent") or (None, None)))
+    step = decide(snap, actor, event, data, reason, rules, now)
+    apply_step(session, row, parties, step, actor_id, rules, now, recorded=recorded)
+    session.flush()
+    return step
+
+
+def apply_step(session: Session, row: Case | LockedCase, parties: dict, step: Step, actor_id: str,
+               rules: Rules, now: datetime, *, idempotency_key: str | None = None, recorded: dict | None = None,
+               events: list[dict] | None = None) -> None:
+    """Store a decided step: the case's new state and clocks, its hash-chained event, its handoffs.
+
+    `row` is an ORM case (flushed by the session) or a plain one from `lock_cases` (stored
+    by the caller with `write_cases`).
+
+    With `events`, the event row is added to that list for the caller to insert with others;
+    without, it is inserted now.
+    """
+    _apply(row, step, now)
+    new_version = row.version + 1
+    appended = audit.event_row(
+        stream_type="case", stream_id=row.id, seq=new_version, event=step.event, from_state=step.from_state,
+        to_state=step.to_state, actor=actor_id, at=now, data={**step.data, **(recorded or {})}, reason=step.reason,
+        prev_hash=row.head_hash, idempotency_key=idempotency_key,
+    )
+    if events is None:
+        audit.insert_events(session, [appended])
+    else:
+        events.append(appended)
+    row.version, row.head_hash = new_version, appended["hash"]
+    if step.openings and events:
+        # the handoffs' events are inserted now: the case events before them go first, so the
+        # log's id order (`/audit/events`) has every handoff after the case event that opened it
+        audit.insert_events(session, events)
+        events.clear()
+    open_handoffs(session, row, parties, step.openings, rules, actor_id, now)
+    for opening in step.openings:
+        if opening.kind == "transfer":
+            open_transfer(session, row, opening.detail["to_district"], actor_id, now, rules)
+
+
+def _apply(row: Case | LockedCase, step: Step, now: datetime) -> None:
+    row.state = step.to_state
+    row.facts = step.facts
+    for name, value in step.amounts.items():
+        setattr(row, name, to_cents(value))
+    if "marks_count" in step.facts:
+        row.marks_count = step.facts["marks_count"]
+    if step.outcome:
+        row.outcome = step.outcome
+    if step.to_state in FINAL_STATES and row.closed_at is None:
+        row.closed_at = now
+    if step.event == "decide":
+        row.decided_at = now
+    elif step.event == "court_overturned":
+        row.decided_at = None
+    row.next_bureau_due = next_due(step.facts, bureau_only=True)
+    row.next_due = next_due(step.facts, bureau_only=False)
+    row.updated_at = now
+
+
+def get_case(session: Session, actor: Actor, case_id: str, rules: Rules, now: datetime | None = None) -> dict:
+    row, shared_only = case_access(session, actor, case_id)
+    return case_json(session, row, actor, rules, now or datetime.now(UTC), shared_only=shared_only)
+
+
+def list_cases(session: Session, actor: Actor, rules: Rules, *, district: str | None = None,
+               state: str | None = None, kind: str | None = None, overdue: bool | None = None,
+               due_before: datetime | None = None, limit: int = 50, cursor: str | None = None,
+               now: datetime | None = None) -> dict:
+    now = now or datetime.now(UTC)
+    if actor.role not in CASE_READERS:
+        raise Forbidden(f"role {actor.role} does not read cases")
+    if actor.role in DISTRICT_ROLES:
+        if district not in (None, actor.district):
+            raise Forbidden("you read your own district's cases only")
+        district = actor.district
+    if state is not None and state not in STATES:
+        raise InvalidData(f"unknown state {state}", fields=["state"])
+    query = select(Case)
+    if district:
+        query = query.where(Case.district == district)
+    if state:
+        query = query.where(Case.state == state)
+    if kind:
+        query = query.where(Case.kind == kind)
+    today = now.astimezone(CHINA_TZ).date()
+    if overdue is True:
+        query = query.where(Case.next_bureau_due < today)
+    elif overdue is False:
+        query = query.where((Case.next_bureau_due.is_(None)) | (Case.next_bureau_due >= today))
+    if due_before is not None:
+        query = query.where(Case.next_bureau_due <= due_before)
+    rows, next_cursor = page(session.scalars(by_time_and_id(query, Case.created_at, Case.id, cursor, limit)), limit,
+                             lambda r: (r.created_at.isoformat(), r.id))
+    parties = load_parties_of(session, [r.id for r in rows])
+    respondents = {case_id: p["respondent"][1].id if "respondent" in p else None for case_id, p in parties.items()}
+    records = risks(session, [(r, respondents[r.id]) for r in rows])
+    return {"items": [case_json(session, r, actor, rules, now, parties=parties[r.id], record=records[r.id])
+                      for r in rows], "next_cursor": next_cursor}
+
+
+_EVENT_FIELDS = ("seq", "event", "from_state", "to_state", "actor", "at", "data", "reason", "prev_hash", "hash")
+
+
+def event_json(e: Event) -> dict:
+    """An event as the history shows it."""
+    return _event_item(tuple(getattr(e, name) for name in _EVENT_FIELDS))
+
+
+def _event_item(values: tuple) -> dict:
+    """`_EVENT_FIELDS` in order to the history's item; `at` in China time."""
+    item = dict(zip(_EVENT_FIELDS, values, strict=True))
+    item["at"] = item["at"].astimezone(CHINA_TZ).isoformat()
+    return item
+
+
+_HISTORY = (
+    select(*(getattr(Event, name) for name in _EVENT_FIELDS))
+    .where(Event.stream_id == bindparam("case_id"), Event.seq > bindparam("after"))
+    .order_by(Event.seq)
+    .limit(bindparam("rows"))
+)
+
+
+def history(session: Session, actor: Actor, case_id: str, *, limit: int = 1000, cursor: str | None = None) -> dict:
+    """A case's events in seq order, read as plain rows (ORM objects cost about twice as much)."""
+    check_visible(session, actor, case_id)
+    after = int(decode_cursor(cursor, 1)[0]) if cursor else 0
+    rows = session.connection().execute(_HISTORY, {"case_id": case_id, "after": after, "rows": limit + 1}).all()
+    page_rows, next_cursor = page(rows, limit, lambda e: (e[0],))
+    return {"items": [_event_item(e) for e in page_rows], "next_cursor": next_cursor}

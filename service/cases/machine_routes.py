@@ -1,0 +1,41 @@
+"""The machine itself, inspectable (`GET /state-machine`), and the ops endpoints at the root
+(`/healthz`, `/metrics`)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+
+from service.core.deps import CurrentActor, RuntimeDep
+from state_machines.export import as_json, as_mermaid
+from state_machines.vocabulary import Track
+
+router = APIRouter(tags=["meta"])
+ops = APIRouter(tags=["ops"])
+
+
+@router.get("/state-machine", response_model=None)
+def state_machine(actor: CurrentActor, track: Track = Track.penalty,
+                  format: Literal["json", "mermaid"] = "json") -> dict | PlainTextResponse:
+    if format == "mermaid":
+        return PlainTextResponse(as_mermaid(track), media_type="text/vnd.mermaid; charset=utf-8")
+    return as_json(track)
+
+
+@ops.get("/healthz")
+def healthz(runtime: RuntimeDep) -> JSONResponse:
+    """200 while the database answers. `orchestrator` says whether Prefect's API does (`up`, `down`,
+    `unknown`): a Prefect outage does not fail the check, since events are still accepted and
+    letters wait in the outbox; alert on `ipcase_orchestrator_up == 0` instead."""
+    with runtime.db.read() as session:
+        session.execute(text("SELECT 1"))
+    return JSONResponse({"status": "ok", **runtime.orchestrator.as_dict(), "dispatch": runtime.settings.dispatch})
+
+
+@ops.get("/metrics")
+def metrics() -> Response:
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
