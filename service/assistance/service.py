@@ -18,9 +18,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from notifications.letters import render_letter
+from service.assistance.models import AssistanceReply, AssistanceRequest
 from service.audit import service as audit
+from service.cases.models import Case, CaseParty, Document, Party
 from service.cases.view import load_parties, party_json
-from service.core.models import AssistanceReply, AssistanceRequest, Case, CaseParty, Document, Party, Principal
+from service.core.models import Principal
 from service.core.pagination import by_time_and_id, page
 from service.handoffs.outbox import letter_context, open_handoffs
 from state_machines import assistance_machine as am
@@ -264,7 +266,7 @@ def _settle_transfer(session: Session, actor: Actor, r: AssistanceRequest, case:
 
 def _copy_case(session: Session, case: Case, parties: dict[str, tuple[CaseParty, Party]], district: str,
                actor: Actor, rules: Rules, now: datetime) -> Case:
-    from service.cases.commands import register_case
+    from service.cases.registration import register_case
 
     prefixes = {code: ("", prefix) for code, prefix in rules.case_prefixes.items()}
     registry = {role: (cp.name, cp.foreign, party) for role, (cp, party) in parties.items()}

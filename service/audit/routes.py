@@ -8,9 +8,9 @@ from fastapi import APIRouter, Query
 from sqlalchemy import select
 
 from service.audit import service as audit
-from service.cases.commands import event_json
+from service.cases.models import Event
+from service.cases.queries import event_json
 from service.core.deps import CurrentActor, ReadSession, require
-from service.core.models import Event
 from service.core.pagination import decode_cursor, page
 from state_machines.types import Timestamp
 from state_machines.vocabulary import Role

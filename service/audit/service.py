@@ -23,7 +23,12 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from service.core.models import AssistanceRequest, Case, DishonestEntry, Event, Handoff, Principal, ReportSubmission
+from service.assistance.models import AssistanceRequest
+from service.cases.models import Case, Event
+from service.core.models import Principal
+from service.credit.models import DishonestEntry
+from service.handoffs.models import Handoff
+from service.reports.models import ReportSubmission
 
 STREAMS = {"case": Case, "handoff": Handoff, "assistance": AssistanceRequest, "report": ReportSubmission,
            "dishonest": DishonestEntry, "principal": Principal}

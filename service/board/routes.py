@@ -26,10 +26,11 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import case, func, select
 
-from service.cases import commands as case_service
-from service.cases.commands import CASE_READERS
+from service.cases import queries
+from service.cases.models import Case
+from service.cases.queries import CASE_READERS
 from service.core.deps import AuthFailures, client_address
-from service.core.models import Case, District, Principal
+from service.core.models import District, Principal
 from service.core.principals import actor_of, authenticate
 from service.reports import figures as reports
 from state_machines.clocks import CLOCK_LABELS
@@ -231,8 +232,8 @@ def case_page(case_id: str, request: Request) -> Response:
     runtime = request.app.state.runtime
     with runtime.db.read() as session:
         try:
-            shown = case_service.get_case(session, actor, case_id, runtime.rules)
-            history = case_service.history(session, actor, case_id)["items"]
+            shown = queries.get_case(session, actor, case_id, runtime.rules)
+            history = queries.history(session, actor, case_id)["items"]
         except DomainError:
             return _page(request, "login", 404, who=who, error="没有这个案件，或无权查看")
         names = dict(session.execute(select(Principal.id, Principal.name)).all())

@@ -1,4 +1,4 @@
-"""Case commands and queries: one transaction each, the rules from `state_machines`.
+"""Case commands: one transaction each, the rules from `state_machines`.
 
 `fire_events` is the heart of the service: lock the cases, check each request in SPEC §3's
 refusal order, run the machine, append the hash-chained event and bump the version, all in
@@ -9,7 +9,6 @@ It takes a batch, so that `EventWriter` can commit concurrent events together.
 from __future__ import annotations
 
 import hashlib
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
@@ -17,199 +16,32 @@ from types import SimpleNamespace
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from service.assistance.service import open_transfer, shares_case
+from service.assistance.service import open_transfer
 from service.audit import service as audit
+from service.cases.models import AMOUNT_COLUMNS, Case, CaseParty, IdempotencyKey, Party
+from service.cases.queries import CASE_READERS, _readers_only, _shared_only
 from service.cases.view import (
     as_respondent_case,
     case_json,
-    load_parties,
-    load_parties_of,
     next_due,
     record_of,
     respondent_cases,
-    risks,
     snapshot,
     to_cents,
 )
-from service.core.models import AMOUNT_COLUMNS, Case, CaseNumberCounter, CaseParty, Event, IdempotencyKey, Party
-from service.core.pagination import by_time_and_id, decode_cursor, page
-from service.core.schemas import CaseCreate, PartyIn, decode_json_body
-from service.core.sql import insert_if_absent, upsert_insert
+from service.core.schemas import decode_json_body
 from service.handoffs.outbox import open_handoffs
 from state_machines.case_machine import (
-    CaseSnapshot,
-    Opening,
     Rules,
     Step,
     check_request,
     decide,
-    initial_facts,
-    major_case_due,
 )
-from state_machines.errors import DomainError, Forbidden, InvalidData, NotFound, VersionConflict
-from state_machines.principals import DISTRICT_ROLES, OVERSIGHT_ROLES, Actor
-from state_machines.types import CHINA_TZ
-from state_machines.vocabulary import CITY_DIVISION, FINAL_STATES, STATES, Track, track_of
+from state_machines.errors import DomainError, InvalidData, VersionConflict
+from state_machines.principals import Actor
+from state_machines.vocabulary import FINAL_STATES
 
 IDEMPOTENCY_TTL = timedelta(hours=24)
-CASE_READERS = DISTRICT_ROLES | OVERSIGHT_ROLES
-
-
-def _readers_only(actor: Actor) -> None:
-    """404 for roles that never see cases (partners, admins), before any query."""
-    if actor.role not in CASE_READERS:
-        raise NotFound("no such case")
-
-
-_VISIBILITY = select(Case.id, Case.district, Case.transferred_to).where(Case.id == bindparam("case_id"))
-
-
-def check_visible(session: Session, actor: Actor, case_id: str) -> None:
-    """404 unless this actor may see the case, never revealing that it exists.
-
-    Reads the three columns visibility needs, not the whole case: for a history or the
-    documents, the case row itself was a third of the request.
-    """
-    _readers_only(actor)
-    _shared_only(session, actor, session.execute(_VISIBILITY, {"case_id": case_id}).one_or_none())
-
-
-def case_access(session: Session, actor: Actor, case_id: str) -> tuple[Case, bool]:
-    """The case and whether the actor sees it only as a share (an asked district: read and add_note).
-
-    Writers use `lock_cases`, which also locks the rows and reads the parties."""
-    _readers_only(actor)
-    row = session.get(Case, case_id)
-    return row, _shared_only(session, actor, row)
-
-
-def _shared_only(session: Session, actor: Actor, row) -> bool:
-    """Whether the actor sees the case only as a share; 404 when not at all, never revealing it exists.
-
-    `row` is the case, or a row of its id, district and transferred_to, or None."""
-    if row is None:
-        raise NotFound("no such case")
-    if actor.sees_district(row.district):
-        return False
-    if shares_case(session, actor, row):
-        return True
-    raise NotFound("no such case")
-
-
-def _next_number(session: Session, district: str, year: int, prefix: str) -> tuple[int, str]:
-    stmt = (
-        upsert_insert(session)(CaseNumberCounter)
-        .values(district=district, year=year, last=1)
-        .on_conflict_do_update(index_elements=["district", "year"], set_={"last": CaseNumberCounter.last + 1})
-        .returning(CaseNumberCounter.last)
-    )
-    seq = session.execute(stmt).scalar_one()
-    return seq, f"{prefix}〔{year}〕{seq:04d}号"
-
-
-def _registry_party(session: Session, given: PartyIn, now: datetime) -> Party:
-    """Find the party by credit code or ID number (never by name), or register it.
-
-    Registering is insert-if-absent, so two intakes of one new respondent at the same moment
-    end with one registry entry, not a unique-constraint error.
-    """
-    key = ("credit_code", given.credit_code) if given.credit_code else ("id_number", given.id_number)
-    if key[1] is None:
-        party = Party(id=str(uuid.uuid4()), type=given.type, name=given.name, created_at=now)
-        session.add(party)
-        session.flush()
-        return party
-    column = getattr(Party, key[0])
-    found = session.scalar(select(Party).where(column == key[1]))
-    if found is None:
-        insert_if_absent(session, Party, {"id": str(uuid.uuid4()), "type": given.type, "name": given.name,
-                                          key[0]: key[1], "created_at": now}, [key[0]])
-        found = session.scalar(select(Party).where(column == key[1]))
-    return found
-
-
-def create_case(session: Session, actor: Actor, body: CaseCreate, rules: Rules,
-                prefixes: dict[str, tuple[str, str]], now: datetime | None = None) -> dict:
-    now = now or datetime.now(UTC)
-    if actor.role not in DISTRICT_ROLES:
-        raise Forbidden(f"role {actor.role} may not register cases")
-    if body.district not in prefixes:
-        raise InvalidData(f"unknown district {body.district}", fields=["district"])
-    if body.district != actor.district:
-        raise Forbidden("cases are registered in your own district only")
-    if track_of(body.kind) is Track.ruling and body.district not in rules.ruling_districts:
-        raise InvalidData(
-            f"district {body.district} does not hold patent-dispute rulings; they belong to the city "
-            f"({CITY_DIVISION}) unless delegated (IPCASE_RULING_DISTRICTS)", fields=["kind", "district"])
-    received_at = body.received_at or now
-    if received_at > now + timedelta(minutes=5):
-        raise InvalidData("received_at may not be in the future", fields=["received_at"])
-    if received_at.year < 1990:
-        raise InvalidData("received_at is before 1990", fields=["received_at"])
-    parties = {}
-    for role in ("respondent", "complainant"):
-        given: PartyIn | None = getattr(body.parties, role)
-        if given is not None:
-            parties[role] = (given.name, given.foreign, _registry_party(session, given, now))
-    amounts = body.amounts.model_dump(exclude_none=True) if body.amounts else {}
-    row = register_case(
-        session, actor, rules, prefixes, now=now, district=body.district, kind=body.kind, source=body.source,
-        title=body.title, description=body.description, sector=body.sector, venue=body.venue, tags=body.tags,
-        marks_count=body.marks_count, amounts={name: to_cents(v) for name, v in amounts.items()}, parties=parties,
-        received_at=received_at, violation_ended_on=body.violation_ended_on,
-        extra_data=body.model_dump(mode="json", exclude_none=True, exclude={"parties"}),
-    )
-    return case_json(session, row, actor, rules, now)
-
-
-def register_case(session: Session, actor: Actor, rules: Rules, prefixes: dict[str, tuple[str, str]], *,
-                  now: datetime, district: str, kind: str, source: str, title: str, description: str,
-                  sector: str | None, venue: str | None, tags: list[str], marks_count: int | None,
-                  amounts: dict[str, int | None], parties: dict[str, tuple[str, bool, Party]],
-                  received_at: datetime, violation_ended_on=None, transferred_from: str | None = None,
-                  extra_data: dict | None = None) -> Case:
-    """Number, store and audit a new case (its `create` event), start its clocks, report it if major.
-
-    Used by intake and by an accepted jurisdiction transfer; `parties` maps a role to
-    (name as given, foreign, registry party).
-    """
-    track = track_of(kind)
-    year = received_at.astimezone(CHINA_TZ).year
-    seq, number = _next_number(session, district, year, prefixes[district][1])
-    row = Case(
-        id=str(uuid.uuid4()), number=number, district=district, year=year, seq=seq, kind=kind, track=str(track),
-        state="received", version=1, head_hash="", source=source, title=title, description=description,
-        sector=sector, venue=venue, tags=tags, marks_count=marks_count,
-        assigned_officer=actor.id if actor.role == "officer" else None, received_at=received_at,
-        violation_ended_on=violation_ended_on, transferred_from=transferred_from, created_at=now, updated_at=now,
-        **{name: value for name, value in amounts.items() if value is not None},
-    )
-    links = [CaseParty(case_id=row.id, role=role, party_id=party.id, name=name, foreign=foreign)
-             for role, (name, foreign, party) in parties.items()]
-    row.facts = initial_facts(CaseSnapshot(track, kind, "received", district, received_at), rules)
-    row.next_bureau_due = next_due(row.facts, bureau_only=True)
-    row.next_due = next_due(row.facts, bureau_only=False)
-    data = dict(extra_data or {"kind": kind, "district": district, "source": source, "title": title,
-                               "transferred_from": transferred_from})
-    data["parties"] = {role: {"party_id": party.id, "name": name, "type": party.type,
-                              "credit_code": party.credit_code, "foreign": foreign}
-                       for role, (name, foreign, party) in parties.items()}
-    data["received_at"] = received_at.isoformat()
-    event = audit.new_event(session, stream_type="case", stream_id=row.id, seq=1, event="create", from_state=None,
-                            to_state="received", actor=actor.id, at=now, data=data, reason=None,
-                            prev_hash=audit.GENESIS)
-    row.head_hash = event.hash
-    session.add(row)
-    session.add_all(links)
-    session.flush()
-    loaded = load_parties(session, row.id)
-    snap = snapshot(row, *(loaded.get("respondent") or (None, None)))
-    if major_case_due(snap.amounts, row.facts, rules):
-        row.facts = {**row.facts, "major_case_reported": True}
-        open_handoffs(session, row, loaded, [Opening("major_case", detail={"reason": "涉案金额达到重大案件标准"})],
-                      rules, actor.id, now)
-        session.flush()
-    return row
 
 
 def parse_if_match(value: str | None) -> int | None:
@@ -482,74 +314,3 @@ def _apply(row: Case | LockedCase, step: Step, now: datetime) -> None:
     row.updated_at = now
 
 
-def get_case(session: Session, actor: Actor, case_id: str, rules: Rules, now: datetime | None = None) -> dict:
-    row, shared_only = case_access(session, actor, case_id)
-    return case_json(session, row, actor, rules, now or datetime.now(UTC), shared_only=shared_only)
-
-
-def list_cases(session: Session, actor: Actor, rules: Rules, *, district: str | None = None,
-               state: str | None = None, kind: str | None = None, overdue: bool | None = None,
-               due_before: datetime | None = None, limit: int = 50, cursor: str | None = None,
-               now: datetime | None = None) -> dict:
-    now = now or datetime.now(UTC)
-    if actor.role not in CASE_READERS:
-        raise Forbidden(f"role {actor.role} does not read cases")
-    if actor.role in DISTRICT_ROLES:
-        if district not in (None, actor.district):
-            raise Forbidden("you read your own district's cases only")
-        district = actor.district
-    if state is not None and state not in STATES:
-        raise InvalidData(f"unknown state {state}", fields=["state"])
-    query = select(Case)
-    if district:
-        query = query.where(Case.district == district)
-    if state:
-        query = query.where(Case.state == state)
-    if kind:
-        query = query.where(Case.kind == kind)
-    today = now.astimezone(CHINA_TZ).date()
-    if overdue is True:
-        query = query.where(Case.next_bureau_due < today)
-    elif overdue is False:
-        query = query.where((Case.next_bureau_due.is_(None)) | (Case.next_bureau_due >= today))
-    if due_before is not None:
-        query = query.where(Case.next_bureau_due <= due_before)
-    rows, next_cursor = page(session.scalars(by_time_and_id(query, Case.created_at, Case.id, cursor, limit)), limit,
-                             lambda r: (r.created_at.isoformat(), r.id))
-    parties = load_parties_of(session, [r.id for r in rows])
-    respondents = {case_id: p["respondent"][1].id if "respondent" in p else None for case_id, p in parties.items()}
-    records = risks(session, [(r, respondents[r.id]) for r in rows])
-    return {"items": [case_json(session, r, actor, rules, now, parties=parties[r.id], record=records[r.id])
-                      for r in rows], "next_cursor": next_cursor}
-
-
-_EVENT_FIELDS = ("seq", "event", "from_state", "to_state", "actor", "at", "data", "reason", "prev_hash", "hash")
-
-
-def event_json(e: Event) -> dict:
-    """An event as the history shows it."""
-    return _event_item(tuple(getattr(e, name) for name in _EVENT_FIELDS))
-
-
-def _event_item(values: tuple) -> dict:
-    """`_EVENT_FIELDS` in order to the history's item; `at` in China time."""
-    item = dict(zip(_EVENT_FIELDS, values, strict=True))
-    item["at"] = item["at"].astimezone(CHINA_TZ).isoformat()
-    return item
-
-
-_HISTORY = (
-    select(*(getattr(Event, name) for name in _EVENT_FIELDS))
-    .where(Event.stream_id == bindparam("case_id"), Event.seq > bindparam("after"))
-    .order_by(Event.seq)
-    .limit(bindparam("rows"))
-)
-
-
-def history(session: Session, actor: Actor, case_id: str, *, limit: int = 1000, cursor: str | None = None) -> dict:
-    """A case's events in seq order, read as plain rows (ORM objects cost about twice as much)."""
-    check_visible(session, actor, case_id)
-    after = int(decode_cursor(cursor, 1)[0]) if cursor else 0
-    rows = session.connection().execute(_HISTORY, {"case_id": case_id, "after": after, "rows": limit + 1}).all()
-    page_rows, next_cursor = page(rows, limit, lambda e: (e[0],))
-    return {"items": [_event_item(e) for e in page_rows], "next_cursor": next_cursor}

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
-from service.cases import commands as case_service
+from service.cases import queries, registration
 from service.cases.commands import EventRequest
 from service.cases.event_writer import EventWriter
 from service.core.deps import CurrentActor, ReadSession, RuntimeDep, current_actor
@@ -25,7 +25,7 @@ CaseId = Annotated[str, "case id (UUID)"]
 @router.post("/cases", status_code=201)
 def create_case(body: CaseCreate, actor: CurrentActor, runtime: RuntimeDep) -> dict:
     with runtime.db.write() as session:
-        result = case_service.create_case(session, actor, body, runtime.rules, runtime.prefixes)
+        result = registration.create_case(session, actor, body, runtime.rules, runtime.prefixes)
     EVENTS_FIRED.labels("create").inc()
     return result
 
@@ -43,14 +43,14 @@ def list_cases(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
 ) -> dict:
-    return case_service.list_cases(session, actor, runtime.rules, district=district, state=state, kind=kind,
+    return queries.list_cases(session, actor, runtime.rules, district=district, state=state, kind=kind,
                                    overdue=overdue, due_before=due_before, limit=limit, cursor=cursor)
 
 
 @router.get("/cases/{case_id}")
 def get_case(case_id: CaseId, actor: CurrentActor, session: ReadSession, runtime: RuntimeDep,
              response: Response) -> dict:
-    result = case_service.get_case(session, actor, case_id, runtime.rules)
+    result = queries.get_case(session, actor, case_id, runtime.rules)
     response.headers["ETag"] = f'"{result["version"]}"'
     return result
 
@@ -103,4 +103,4 @@ def history(case_id: CaseId, actor: CurrentActor, session: ReadSession,
             cursor: Annotated[str | None, Query(max_length=100)] = None) -> Response:
     """Up to 1,000 events as a ready `JSONResponse`: they are plain JSON already, and validating
     the returned `dict` would walk every event once more."""
-    return JSONResponse(case_service.history(session, actor, case_id, limit=limit, cursor=cursor))
+    return JSONResponse(queries.history(session, actor, case_id, limit=limit, cursor=cursor))

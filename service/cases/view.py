@@ -8,7 +8,8 @@ from decimal import Decimal
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
-from service.core.models import AMOUNT_COLUMNS, Case, CaseParty, DishonestEntry, Party
+from service.cases.models import AMOUNT_COLUMNS, Case, CaseParty, Party
+from service.credit.models import DishonestEntry
 from state_machines import clocks as ck
 from state_machines.case_machine import CaseSnapshot, Rules, allowed_events, today_in_china
 from state_machines.identifiers import mask_id_number

@@ -18,9 +18,9 @@ from sqlalchemy.orm import Session
 from service.core import migrate
 from service.core.config import Settings, get_settings
 from service.core.db import Database, make_engine
-from service.core.models import Handoff
 from service.core.principals import ensure_admin
 from service.core.reference import district_prefixes, ensure_reference_data, load_rules
+from service.handoffs.models import Handoff
 from state_machines.case_machine import Rules
 
 log = logging.getLogger("ipcase.orchestrator")

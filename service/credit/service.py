@@ -14,8 +14,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from service.audit import service as audit
-from service.cases.commands import case_access
-from service.core.models import Case, CaseParty, DishonestEntry, District, Party, TypicalCase
+from service.cases.models import Case, CaseParty, Party
+from service.cases.queries import case_access
+from service.core.models import District
+from service.credit.models import DishonestEntry, TypicalCase
 from state_machines.errors import Forbidden, GuardFailed, InvalidData, InvalidTransition, NotFound
 from state_machines.identifiers import mask_id_number, redact_id_numbers
 from state_machines.principals import DISTRICT_ROLES, OVERSIGHT_ROLES, Actor

@@ -8,9 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from sqlalchemy import select
 
+from service.cases.models import Case
 from service.core.deps import CurrentActor, ReadSession, RuntimeDep
-from service.core.models import Case, Escalation, Notification
 from service.core.pagination import by_time_and_id, page
+from service.deadlines.models import Escalation, Notification
 from state_machines.errors import Forbidden, NotFound
 from state_machines.principals import DISTRICT_ROLES, OVERSIGHT_ROLES
 from state_machines.types import CHINA_TZ

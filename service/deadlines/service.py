@@ -19,17 +19,12 @@ from sqlalchemy.orm import Session
 
 from notifications.channels import Channel, InboxChannel
 from notifications.messages import Message, render
-from service.core.models import (
-    AssistanceRequest,
-    Case,
-    ClockAlert,
-    District,
-    Escalation,
-    Handoff,
-    Notification,
-    Principal,
-)
+from service.assistance.models import AssistanceRequest
+from service.cases.models import Case
+from service.core.models import District, Principal
 from service.core.sql import insert_if_absent
+from service.deadlines.models import ClockAlert, Escalation, Notification
+from service.handoffs.models import Handoff
 from service.handoffs.outbox import append_event
 from state_machines import clocks as ck
 from state_machines.case_machine import Rules, today_in_china

@@ -19,9 +19,11 @@ from sqlalchemy.orm import Session
 from notifications.delivery import Letter
 from notifications.letters import render_letter
 from service.audit import service as audit
+from service.cases.models import Case, CaseParty, Document, Party
 from service.cases.view import money
 from service.core.config import get_settings
-from service.core.models import Agency, Case, CaseParty, DeliveryAttempt, District, Document, Handoff, Party
+from service.core.models import Agency, District
+from service.handoffs.models import DeliveryAttempt, Handoff
 from state_machines import handoffs as hk
 from state_machines.case_machine import Opening, Rules, today_in_china
 from state_machines.types import CHINA_TZ

@@ -10,12 +10,14 @@ from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import select
 
 from notifications.delivery import SIGNATURE_HEADER, parse_signature, signature_is_fresh, signature_is_valid
-from service.cases.commands import check_visible
+from service.cases.models import Document
+from service.cases.queries import check_visible
 from service.core.deps import CurrentActor, ReadSession, RuntimeDep
 from service.core.errors import Unauthorized
-from service.core.models import Agency, Document, Handoff
+from service.core.models import Agency
 from service.core.schemas import Strict, decode_json_body
 from service.handoffs import answers as service
+from service.handoffs.models import Handoff
 from state_machines.errors import Forbidden
 from state_machines.principals import Actor
 from state_machines.types import CHINA_TZ

@@ -5,11 +5,17 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
+from service.assistance import models as _assistance_tables  # noqa: F401
+from service.cases import models as _cases_tables  # noqa: F401
 from service.core.config import get_settings
 from service.core.models import Base
+from service.credit import models as _credit_tables  # noqa: F401
+from service.deadlines import models as _deadlines_tables  # noqa: F401
+from service.handoffs import models as _handoffs_tables  # noqa: F401
+from service.reports import models as _reports_tables  # noqa: F401
 
 config = context.config
-target_metadata = Base.metadata
+target_metadata = Base.metadata  # with every domain's tables imported above: the whole schema
 
 
 def run_migrations_online() -> None:

@@ -16,8 +16,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
+from service.assistance.models import AssistanceRequest
+from service.cases.models import Case, CaseParty, Event, Party
 from service.cases.view import money
-from service.core.models import AssistanceRequest, Case, CaseParty, District, Event, Party, Principal
+from service.core.models import District, Principal
 from state_machines.types import CHINA_TZ
 from state_machines.vocabulary import KINDS, OUTCOMES, SECTORS, SOURCES, STATE_LABELS, VENUES
 

@@ -12,9 +12,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from notifications.messages import render
-from service.core.models import District, Principal, ReportReminder, ReportSubmission
+from service.core.models import District, Principal
 from service.core.sql import insert_if_absent
 from service.deadlines.service import inbox
+from service.reports.models import ReportReminder, ReportSubmission
 from state_machines.case_machine import today_in_china
 from state_machines.vocabulary import Role
 

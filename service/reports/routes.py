@@ -13,10 +13,10 @@ from sqlalchemy import select
 
 from service.audit import service as audit
 from service.core.deps import CurrentActor, ReadSession, RuntimeDep
-from service.core.models import ReportSubmission
 from service.core.schemas import Strict
 from service.reports import figures as reports
 from service.reports import files as report_views
+from service.reports.models import ReportSubmission
 from state_machines.errors import Forbidden, GuardFailed, InvalidData
 from state_machines.principals import DISTRICT_ROLES, OVERSIGHT_ROLES, Actor
 from state_machines.types import CHINA_TZ, Day

@@ -10,8 +10,8 @@ import time
 import httpx
 from sqlalchemy import select
 
+from service.cases.models import Case, Event
 from service.cases.view import load_parties, snapshot
-from service.core.models import Case, Event
 from service.core.runtime import Runtime
 from state_machines.case_machine import decide, initial_facts
 from state_machines.principals import Actor

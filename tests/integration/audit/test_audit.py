@@ -9,7 +9,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from service.audit.service import GENESIS, event_hash
-from service.core.models import Case, Event
+from service.cases.models import Case, Event
 from service.core.runtime import Runtime
 from tests.helpers import Api, penalty_case
 

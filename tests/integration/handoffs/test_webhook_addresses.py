@@ -21,8 +21,9 @@ from notifications.channels import address_refusal, webhook_url_refusal
 from notifications.delivery import DeliveryError, Letter, deliver_email, deliver_webhook
 from service.app import create_app
 from service.core.config import Settings
-from service.core.models import Agency, Handoff
+from service.core.models import Agency
 from service.core.runtime import Runtime
+from service.handoffs.models import Handoff
 from tests.helpers import ADMIN_TOKEN, Api, bearer
 from tests.integration.handoffs.test_handoffs import configure, dispatch_until, handoffs_of, referred_case
 from tests.partners import WebhookPartner
