@@ -30,6 +30,7 @@ lint: $(TEST_STAMP)
 	$(BIN)/ruff check .
 
 test: $(TEST_STAMP) lint
+	$(BIN)/lint-imports
 	IPCASE_TEST_DB=sqlite $(BIN)/python -m pytest
 	@if $(BIN)/python -c "import psycopg; psycopg.connect('$(PG_URL)', connect_timeout=3).close()" 2>/dev/null; then \
 		echo "== PostgreSQL =="; \
