@@ -108,7 +108,7 @@ def principals_create(
 
 def _change_principal(principal_id: str, change) -> None:
     """Run one audited change of a principal as the console; print the principal (and a new token)."""
-    from service.core.principals import CONSOLE
+    from service.principals.service import CONSOLE
     from state_machines.errors import DomainError
 
     runtime = _runtime()
@@ -128,7 +128,7 @@ def _state(principal) -> dict:
 @principals_app.command("disable")
 def principals_disable(principal_id: str = typer.Argument(..., metavar="ID")) -> None:
     """Disable a principal: its token is refused from now on (running servers: within a few seconds)."""
-    from service.core.principals import update_principal
+    from service.principals.service import update_principal
 
     _change_principal(principal_id, lambda s, by: _state(update_principal(s, principal_id, by, disabled=True)))
 
@@ -136,7 +136,7 @@ def principals_disable(principal_id: str = typer.Argument(..., metavar="ID")) ->
 @principals_app.command("enable")
 def principals_enable(principal_id: str = typer.Argument(..., metavar="ID")) -> None:
     """Enable a disabled principal again (with the token it had)."""
-    from service.core.principals import update_principal
+    from service.principals.service import update_principal
 
     _change_principal(principal_id, lambda s, by: _state(update_principal(s, principal_id, by, disabled=False)))
 
@@ -144,7 +144,7 @@ def principals_enable(principal_id: str = typer.Argument(..., metavar="ID")) -> 
 @principals_app.command("rotate-token")
 def principals_rotate_token(principal_id: str = typer.Argument(..., metavar="ID")) -> None:
     """Give a principal a new token, printed once; the old token stops working."""
-    from service.core.principals import rotate_token
+    from service.principals.service import rotate_token
 
     def rotate(session, by: str) -> dict:
         principal, token = rotate_token(session, principal_id, by)

@@ -11,23 +11,17 @@ own audit stream (SPEC §8), so who cut off whom, and when, is in the hash-chain
 from __future__ import annotations
 
 import hashlib
-import logging
 import secrets
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from service.audit import service as audit
 from service.core.models import Agency, District, Principal
-from state_machines.errors import GuardFailed, InvalidData, NotFound
+from state_machines.errors import InvalidData
 from state_machines.principals import Actor
 from state_machines.vocabulary import CITY_DIVISION, Role
-
-log = logging.getLogger("ipcase.principals")
-CONSOLE = "cli"
-"""The actor recorded for a change made with the `ipcase` command on the server's console."""
 
 
 def hash_token(token: str) -> str:
@@ -81,60 +75,6 @@ def authenticate(session: Session, token: str) -> Principal | None:
     """The enabled principal holding this token: what every request (API and board) is let in by."""
     return session.scalar(select(Principal).where(Principal.token_hash == hash_token(token),
                                                   Principal.disabled.is_(False)))
-
-
-def _status(p: Principal) -> str:
-    return "disabled" if p.disabled else "active"
-
-
-def _record(session: Session, p: Principal, event: str, actor: str, from_status: str, data: dict) -> None:
-    """Append the change to the principal's audit stream (never the token) and log it."""
-    now = datetime.now(UTC)
-    row = audit.new_event(session, stream_type="principal", stream_id=p.id, seq=p.version + 1, event=event,
-                          from_state=from_status, to_state=_status(p), actor=actor, at=now, data=data,
-                          reason=None, prev_hash=p.head_hash or audit.GENESIS)
-    p.version, p.head_hash = p.version + 1, row.hash
-    log.info("principal %s: %s by %s", event, p.id, actor,
-             extra={"audit": {"stream": "principal", "principal": p.id, "event": event, "actor": actor, **data}})
-
-
-def _locked(session: Session, principal_id: str) -> Principal:
-    principal = session.get(Principal, principal_id, with_for_update=True)
-    if principal is None:
-        raise NotFound(f"no principal {principal_id}")
-    return principal
-
-
-def update_principal(session: Session, principal_id: str, actor: str, *, name: str | None = None,
-                     disabled: bool | None = None) -> Principal:
-    """Rename, disable or enable; an actual change is audited, a repeated one records nothing.
-
-    The last enabled admin cannot be disabled: nobody could enable anyone again through the API.
-    """
-    principal = _locked(session, principal_id)
-    before = _status(principal)
-    if name is not None and name != principal.name:
-        old, principal.name = principal.name, name
-        _record(session, principal, "rename", actor, before, {"from": old, "to": name})
-    if disabled is not None and disabled != principal.disabled:
-        if disabled and principal.role == Role.admin and session.scalar(
-                select(func.count()).select_from(Principal)
-                .where(Principal.role == str(Role.admin), Principal.disabled.is_(False))) <= 1:
-            raise GuardFailed("the last enabled admin cannot be disabled")
-        principal.disabled = disabled
-        _record(session, principal, "disable" if disabled else "enable", actor, before, {})
-    session.flush()
-    return principal
-
-
-def rotate_token(session: Session, principal_id: str, actor: str) -> tuple[Principal, str]:
-    """Give the principal a new token and return it (shown this once); the old one stops working."""
-    principal = _locked(session, principal_id)
-    token = new_token()
-    principal.token_hash = hash_token(token)
-    _record(session, principal, "rotate_token", actor, _status(principal), {})
-    session.flush()
-    return principal, token
 
 
 def ensure_admin(session: Session, bootstrap_token: str | None) -> str | None:

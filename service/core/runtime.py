@@ -20,7 +20,6 @@ from service.core.config import Settings, get_settings
 from service.core.db import Database, make_engine
 from service.core.principals import ensure_admin
 from service.core.reference import district_prefixes, ensure_reference_data, load_rules
-from service.handoffs.models import Handoff
 from state_machines.case_machine import Rules
 
 log = logging.getLogger("ipcase.orchestrator")
@@ -129,12 +128,17 @@ OUTBOX_SIGNAL = OutboxSignal()
 """One per process: the sessions of every runtime of the process feed it."""
 
 
+def _pending_handoff(row: object) -> bool:
+    return getattr(row, "__tablename__", None) == "handoffs" and getattr(row, "status", None) == "pending"
+
+
 @event.listens_for(Session, "after_flush")
 def _note_pending_handoff(session: Session, _flush_context) -> None:
     if session.info.get("ipcase_outbox_wake"):
         return
-    if any(isinstance(o, Handoff) and o.status == "pending" for o in session.new) or any(
-            isinstance(o, Handoff) and o.status == "pending" and inspect(o).attrs.status.history.has_changes()
+    # by table name: core may not import the handoffs domain, whose outbox this signal serves
+    if any(_pending_handoff(o) for o in session.new) or any(
+            _pending_handoff(o) and inspect(o).attrs.status.history.has_changes()
             for o in session.dirty):  # a new handoff, or one put back to pending (retry)
         session.info["ipcase_outbox_wake"] = True
         connection = session.connection()

@@ -11,8 +11,9 @@ from sqlalchemy import select
 from notifications.channels import webhook_url_refusal
 from service.core.deps import CurrentActor, ReadSession, RuntimeDep, forget_principals, require
 from service.core.models import Agency, Principal
-from service.core.principals import create_principal, rotate_token, update_principal
+from service.core.principals import create_principal
 from service.core.schemas import PrincipalCreate, Strict
+from service.principals.service import rotate_token, update_principal
 from state_machines.errors import InvalidData, NotFound
 from state_machines.types import ShortText
 from state_machines.vocabulary import Role

@@ -12,8 +12,8 @@ import subprocess
 import sys
 import time
 
-from service.core.principals import update_principal
 from service.core.runtime import Runtime
+from service.principals.service import update_principal
 from tests.helpers import Api, bearer
 
 IPCASE = [sys.executable, "-m", "service.cli"]
