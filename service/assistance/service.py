@@ -276,7 +276,13 @@ def _copy_case(session: Session, case: Case, parties: dict[str, tuple[CaseParty,
                          amounts={name: getattr(case, name) for name in ("case_value", "illegal_turnover",
                                                                           "illegal_gains", "direct_loss",
                                                                           "unsold_stock_value")},
-                         parties=registry, received_at=now, transferred_from=case.id)
+                         parties=registry, received_at=now, transferred_from=case.id,
+                         # the new case continues under the original's machine (SPEC §10.1), its
+                         # limitation counted to the original's discovery (§10.9)
+                         machine_version=case.machine_version, violation_ended_on=case.violation_ended_on,
+                         patent_type=(case.facts or {}).get("patent_type"),
+                         public_safety=bool((case.facts or {}).get("public_safety")),
+                         discovered_at=case.received_at)
 
 
 def _notify_supervisors(session: Session, case: Case, kind: str, now: datetime, **context: object) -> None:

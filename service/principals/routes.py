@@ -26,13 +26,13 @@ def post_principal(body: PrincipalCreate, actor: CurrentActor, runtime: RuntimeD
     require(actor, Role.admin)
     with runtime.db.write() as session:
         principal, token = create_principal(session, name=body.name, role=body.role, district=body.district,
-                                            agency=body.agency)
+                                            agency=body.agency, legal_qualified=body.legal_qualified)
     return {"id": principal.id, "token": token}
 
 
 def principal_json(p: Principal) -> dict:
     return {"id": p.id, "name": p.name, "role": p.role, "district": p.district, "agency": p.agency,
-            "disabled": p.disabled, "created_at": p.created_at.isoformat()}
+            "disabled": p.disabled, "legal_qualified": p.legal_qualified, "created_at": p.created_at.isoformat()}
 
 
 @router.get("/principals")
@@ -47,11 +47,13 @@ class PrincipalPatch(Strict):
 
     name: ShortText | None = None
     disabled: bool | None = None
+    legal_qualified: bool | None = None
+    """法律职业资格 (reviewers only, SPEC §10.2)."""
 
     @model_validator(mode="after")
     def _something(self) -> PrincipalPatch:
-        if self.name is None and self.disabled is None:
-            raise ValueError("give name and/or disabled")
+        if self.name is None and self.disabled is None and self.legal_qualified is None:
+            raise ValueError("give name, disabled and/or legal_qualified")
         return self
 
 
@@ -64,7 +66,8 @@ def patch_principal(principal_id: PrincipalId, body: PrincipalPatch, actor: Curr
     """Rename, disable or enable: effective at once here, within `IPCASE_PRINCIPAL_CACHE_SECONDS` elsewhere."""
     require(actor, Role.admin)
     with runtime.db.write() as session:
-        principal = update_principal(session, principal_id, actor.id, name=body.name, disabled=body.disabled)
+        principal = update_principal(session, principal_id, actor.id, name=body.name, disabled=body.disabled,
+                                     legal_qualified=body.legal_qualified)
         answer = principal_json(principal)
     forget_principals(request)
     return answer
