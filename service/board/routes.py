@@ -33,7 +33,7 @@ from service.core.deps import AuthFailures, client_address
 from service.core.models import District, Principal
 from service.core.principals import actor_of, authenticate
 from service.reports import figures as reports
-from state_machines.clocks import CLOCK_LABELS
+from state_machines.clocks_v2 import CLOCK_LABELS_V2
 from state_machines.errors import DomainError
 from state_machines.export import as_mermaid
 from state_machines.principals import DISTRICT_ROLES, OVERSIGHT_ROLES, Actor
@@ -240,6 +240,7 @@ def case_page(case_id: str, request: Request) -> Response:
     for item in history:
         item["actor"] = names.get(item["actor"], item["actor"])
     respondent = shown["parties"].get("respondent", {}).get("name", "")
-    return _page(request, "case", who=who, case=shown, history=history, clock_labels=CLOCK_LABELS,
+    return _page(request, "case", who=who, case=shown, history=history, clock_labels=CLOCK_LABELS_V2,
                  respondent=respondent, kind_label=KINDS[shown["kind"]][1],
-                 diagram=as_mermaid(Track(shown["track"]), current=shown["state"]))
+                 diagram=as_mermaid(Track(shown["track"]), current=shown["state"],
+                                    version=shown["machine_version"]))

@@ -88,20 +88,22 @@ def party_json(cp: CaseParty, party: Party) -> dict:
 
 
 def deadlines(facts: dict, rules: Rules, today: date, version: int = 1) -> list[dict]:
-    """The case's clocks (the latest instance of each), read against its machine's clock table."""
+    """The case's clocks (the latest instance of each), read against its machine's clock table;
+    a version-2 case's carry their Chinese label."""
     out = []
     specs, labels = clocks_for(version), CLOCK_LABELS_BY_VERSION[version]
     for name, raw in facts.get("clocks", {}).items():
         state = ck.ClockState.from_json(raw)
         entry = {
             "name": name,
-            "label": labels.get(name, name),
             "owner": str(specs[name].owner),
             "started": state.started.isoformat(),
             "due": state.due.isoformat(),
             "status": str(ck.display_status(rules.calendar, specs[name], state, today, rules.due_soon_workdays)),
             "calendar": str(ck.calendar_kind(rules.calendar, state)),
         }
+        if version != 1:  # version 1's shape stays as it was (SPEC §6)
+            entry["label"] = labels.get(name, name)
         if state.estimated_start:
             entry["estimated_start"] = True
         out.append(entry)
@@ -246,6 +248,7 @@ def version_2_json(facts: dict, today: date) -> dict:
         "patent_type": facts.get("patent_type"),
         "public_safety": bool(facts.get("public_safety")),
         "discovered_at": facts.get("discovered_on"),
+        "violation_ended_on": facts.get("violation_ended_on"),  # `record_facts` corrects it (§10.9)
         "decision": facts.get("decision"),
         "surcharge": f"{case_surcharge(facts, today):.2f}",
         "enforcement_applied": bool(facts.get("enforcement_applied")),

@@ -28,7 +28,7 @@ from service.handoffs.models import Handoff
 from service.handoffs.outbox import append_event
 from state_machines import clocks as ck
 from state_machines.case_machine import Rules, today_in_china
-from state_machines.clocks_v2 import clocks_for
+from state_machines.clocks_v2 import CLOCK_LABELS_V2, clocks_for
 from state_machines.vocabulary import FINAL_STATES, STATE_LABELS_V2, Role
 
 
@@ -175,7 +175,7 @@ def _escalate(session: Session, case: Case, clock: str, due: date, now: datetime
 
 def _context(case: Case, clock: str, due: date, today: date, rules: Rules, districts: dict[str, str]) -> dict:
     return {
-        "number": case.number, "title": case.title, "clock": clock, "clock_label": ck.CLOCK_LABELS[clock],
+        "number": case.number, "title": case.title, "clock": clock, "clock_label": CLOCK_LABELS_V2.get(clock, clock),
         "due": due.isoformat(), "state_label": STATE_LABELS_V2[case.state],
         "workdays_left": rules.calendar.workdays_between(today, due),
         "district_name": districts.get(case.district, case.district),

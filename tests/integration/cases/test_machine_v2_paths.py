@@ -201,3 +201,27 @@ def test_limitation_period_refuses_accept(api: Api) -> None:
         assert safety["public_safety"] is True
         assert api.ok(people.supervisor.token, safety["id"], "accept",
                       {"co_officer": people.co_officer.id})["state"] == "filed"
+
+
+def test_board_and_sweep_show_version_2_states_and_clocks(api: Api, runtime) -> None:
+    from datetime import timedelta
+
+    from service.deadlines.service import sweep
+    from tests.integration.board.test_board_security import sign_in
+
+    people = district_people(api)
+    sup = people.supervisor.token
+    with time_machine.travel(at("2026-03-02"), tick=True):
+        case_id = api.create(people.officer.token, penalty_case())["id"]
+        api.ok(sup, case_id, "accept", {"co_officer": people.co_officer.id})
+        api.ok(people.officer.token, case_id, "conclude_investigation", investigation(50000))
+        api.ok(sup, case_id, "submit_review", {})
+    city = api.principal("city")
+    assert sign_in(api.client, city).status_code == 303
+    assert api.client.get("/board").status_code == 200
+    page = api.client.get(f"/board/cases/{case_id}")
+    assert page.status_code == 200 and "法制审核期限" in page.text and "in_review" in page.text
+    with runtime.db.write() as session:  # the review is overdue a month later: the sweep alerts, by label
+        result = sweep(session, runtime.rules, at("2026-03-02") + timedelta(days=30))
+    assert {"case_id": case_id, "clock": "case_review"} in [
+        {"case_id": a["case_id"], "clock": a["clock"]} for a in result.alerts]

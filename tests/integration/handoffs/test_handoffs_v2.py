@@ -66,3 +66,49 @@ def test_administrative_review_revoked_sends_the_case_back_to_filed(api: Api) ->
                             headers={"Authorization": f"Bearer {people.supervisor.token}"})
     assert paper.status_code == 200, paper.text
     assert api.get(people.supervisor.token, f"/cases/{case_id}").json()["state"] == "filed"
+
+
+def test_enforcement_goes_to_the_basic_court_after_the_periods_run_out(api: Api) -> None:
+    import time_machine
+
+    from tests.integration.cases.v2_support import at
+
+    people = district_people(api)
+    sup = people.supervisor.token
+    with time_machine.travel(at("2026-03-02"), tick=True):
+        case_id = _decided(api, people, 50000)
+    with time_machine.travel(at("2026-09-07"), tick=True):  # past 60 days (review) and 6 months (suit)
+        api.ok(people.officer.token, case_id, "demand_payment", {})
+        too_soon = api.fire(sup, case_id, "apply_enforcement", {})
+        assert too_soon.status_code == 409 and too_soon.json()["error"]["code"] == "guard_failed"
+    with time_machine.travel(at("2026-09-21"), tick=True):  # 10 days after the demand (行政强制法 art. 54)
+        applied = api.ok(sup, case_id, "apply_enforcement", {})
+        assert applied["enforcement_applied"] is True and applied["state"] == "decided"
+        handoffs = api.get(sup, "/handoffs", case_id=case_id).json()["items"]
+        [handoff] = [h for h in handoffs if h["kind"] == "enforcement"]
+        assert handoff["agency"] == "court-150602" and handoff["letter_title"] == "强制执行申请书"
+        assert "行政强制法" in handoff["letter_html"] and "50000.00" in handoff["letter_html"]
+        assert handoff["allowed_decisions"] == ["accepted", "rejected"]
+        court = api.principal("partner", agency="court-150602")
+        answered = api.client.post(f"/api/v1/handoffs/{handoff['id']}/answer", json={"decision": "accepted"},
+                                   headers={"Authorization": f"Bearer {court}"})
+        assert answered.status_code == 200 and answered.json()["status"] == "closed"
+    assert api.get(sup, f"/cases/{case_id}").json()["state"] == "decided"
+
+
+def test_invention_patent_confirmation_goes_to_the_hohhot_intermediate_court(api: Api) -> None:
+    from tests.helpers import ruling_case
+    from tests.integration.cases.v2_support import person
+
+    panel = [person(api, "officer", "150600") for _ in range(3)]
+    supervisor = person(api, "supervisor", "150600")
+    case_id = api.create(panel[0].token, ruling_case(patent_type="invention"))["id"]
+    accepted = api.ok(supervisor.token, case_id, "accept", {"panel": [p.id for p in panel]})
+    assert accepted["panel"] == [p.id for p in panel] and accepted["officers"] == [p.id for p in panel]
+    officer = panel[0].token
+    api.ok(officer, case_id, "start_mediation", {"parties_consent": True})
+    api.ok(officer, case_id, "mediation_succeeded", {"agreement": "被请求人停止制造并赔偿"})
+    assert api.ok(officer, case_id, "request_confirmation", {})["state"] == "awaiting_confirmation"
+    [handoff] = api.get(supervisor.token, "/handoffs", case_id=case_id).json()["items"]
+    assert handoff["kind"] == "judicial_confirmation" and handoff["agency"] == "court-150100"
+    assert "呼和浩特市中级人民法院" in handoff["letter_html"]
