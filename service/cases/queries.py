@@ -29,14 +29,15 @@ def _readers_only(actor: Actor) -> None:
 _VISIBILITY = select(Case.id, Case.district, Case.transferred_to).where(Case.id == bindparam("case_id"))
 
 
-def check_visible(session: Session, actor: Actor, case_id: str) -> None:
+def check_visible(session: Session, actor: Actor, case_id: str, *, city_reviews_districts: bool = True) -> None:
     """404 unless this actor may see the case, never revealing that it exists.
 
     Reads the three columns visibility needs, not the whole case: for a history or the
     documents, the case row itself was a third of the request.
     """
     _readers_only(actor)
-    _shared_only(session, actor, session.execute(_VISIBILITY, {"case_id": case_id}).one_or_none())
+    _shared_only(session, actor, session.execute(_VISIBILITY, {"case_id": case_id}).one_or_none(),
+                 city_reviews_districts=city_reviews_districts)
 
 
 def case_access(session: Session, actor: Actor, case_id: str, *,
@@ -130,9 +131,10 @@ _HISTORY = (
 )
 
 
-def history(session: Session, actor: Actor, case_id: str, *, limit: int = 1000, cursor: str | None = None) -> dict:
+def history(session: Session, actor: Actor, case_id: str, *, limit: int = 1000, cursor: str | None = None,
+            city_reviews_districts: bool = True) -> dict:
     """A case's events in seq order, read as plain rows (ORM objects cost about twice as much)."""
-    check_visible(session, actor, case_id)
+    check_visible(session, actor, case_id, city_reviews_districts=city_reviews_districts)
     after = int(decode_cursor(cursor, 1)[0]) if cursor else 0
     rows = session.connection().execute(_HISTORY, {"case_id": case_id, "after": after, "rows": limit + 1}).all()
     page_rows, next_cursor = page(rows, limit, lambda e: (e[0],))

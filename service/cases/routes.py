@@ -99,9 +99,10 @@ async def fire_event(request: Request) -> Response:
 
 
 @router.get("/cases/{case_id}/history", response_model=dict)
-def history(case_id: CaseId, actor: CurrentActor, session: ReadSession,
+def history(case_id: CaseId, actor: CurrentActor, session: ReadSession, runtime: RuntimeDep,
             limit: Annotated[int, Query(ge=1, le=1000)] = 1000,
             cursor: Annotated[str | None, Query(max_length=100)] = None) -> Response:
     """Up to 1,000 events as a ready `JSONResponse`: they are plain JSON already, and validating
     the returned `dict` would walk every event once more."""
-    return JSONResponse(queries.history(session, actor, case_id, limit=limit, cursor=cursor))
+    return JSONResponse(queries.history(session, actor, case_id, limit=limit, cursor=cursor,
+                                        city_reviews_districts=runtime.rules.city_reviews_districts))

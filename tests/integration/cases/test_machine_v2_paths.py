@@ -225,3 +225,16 @@ def test_board_and_sweep_show_version_2_states_and_clocks(api: Api, runtime) -> 
         result = sweep(session, runtime.rules, at("2026-03-02") + timedelta(days=30))
     assert {"case_id": case_id, "clock": "case_review"} in [
         {"case_id": a["case_id"], "clock": a["clock"]} for a in result.alerts]
+
+
+def test_city_reviewers_stay_out_of_the_districts_when_configured(api: Api, runtime) -> None:
+    from dataclasses import replace
+
+    runtime.rules = replace(runtime.rules, city_reviews_districts=False)  # IPCASE_CITY_REVIEWS_DISTRICTS=false
+    people = district_people(api)
+    case_id = api.create(people.officer.token, penalty_case())["id"]
+    city = person(api, "reviewer", "150600", legal_qualified=True)
+    assert api.get(city.token, f"/cases/{case_id}").status_code == 404
+    assert api.get(city.token, f"/cases/{case_id}/history").status_code == 404
+    assert api.get(city.token, "/cases").json()["items"] == []
+    assert api.get(people.reviewer.token, f"/cases/{case_id}/history").status_code == 200
