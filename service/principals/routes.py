@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path, Query, Request
 from pydantic import Field, HttpUrl, model_validator
 from sqlalchemy import select
 
@@ -14,7 +14,7 @@ from service.core.models import Agency, Principal
 from service.core.principals import create_principal
 from service.core.schemas import PrincipalCreate, Strict
 from service.principals.service import rotate_token, update_principal
-from state_machines.errors import InvalidData, NotFound
+from state_machines.errors import Forbidden, InvalidData, NotFound
 from state_machines.types import ShortText
 from state_machines.vocabulary import Role
 
@@ -36,9 +36,26 @@ def principal_json(p: Principal) -> dict:
 
 
 @router.get("/principals")
-def list_principals(actor: CurrentActor, session: ReadSession) -> dict:
+def list_principals(actor: CurrentActor, session: ReadSession,
+                    district: Annotated[str | None, Query(max_length=6)] = None,
+                    role: Role | None = None) -> dict:
+    """Everything to admins; to a supervisor, the ids and names of its district's enabled principals,
+    so that it can name officers (`co_officer`, `officers`, `panel`, `presided_by`; SPEC §10.9)."""
+    if actor.role is Role.supervisor:
+        if district not in (None, actor.district):
+            raise Forbidden("you read your own district's people only")
+        query = select(Principal).where(Principal.district == actor.district, Principal.disabled.is_(False))
+        if role is not None:
+            query = query.where(Principal.role == str(role))
+        rows = session.scalars(query.order_by(Principal.created_at, Principal.id))
+        return {"items": [{"id": p.id, "name": p.name, "role": p.role} for p in rows], "next_cursor": None}
     require(actor, Role.admin)
-    rows = session.scalars(select(Principal).order_by(Principal.created_at, Principal.id))
+    query = select(Principal)
+    if district is not None:
+        query = query.where(Principal.district == district)
+    if role is not None:
+        query = query.where(Principal.role == str(role))
+    rows = session.scalars(query.order_by(Principal.created_at, Principal.id))
     return {"items": [principal_json(p) for p in rows], "next_cursor": None}
 
 

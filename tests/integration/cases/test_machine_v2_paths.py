@@ -238,3 +238,15 @@ def test_city_reviewers_stay_out_of_the_districts_when_configured(api: Api, runt
     assert api.get(city.token, f"/cases/{case_id}/history").status_code == 404
     assert api.get(city.token, "/cases").json()["items"] == []
     assert api.get(people.reviewer.token, f"/cases/{case_id}/history").status_code == 200
+
+
+def test_a_supervisor_lists_its_districts_people_to_name_officers(api: Api) -> None:
+    people = district_people(api)
+    person(api, "officer", "150603")
+    listed = api.get(people.supervisor.token, "/principals", role="officer").json()["items"]
+    assert {p["id"] for p in listed} == {people.officer.id, people.co_officer.id}
+    assert set(listed[0]) == {"id", "name", "role"}  # no tokens, no flags
+    assert api.get(people.supervisor.token, "/principals", district="150603").status_code == 403
+    assert api.get(people.officer.token, "/principals").status_code == 403
+    everyone = api.get(api.admin, "/principals", district="150602", role="reviewer").json()["items"]
+    assert [p["id"] for p in everyone] == [people.reviewer.id] and everyone[0]["legal_qualified"] is True
