@@ -120,6 +120,17 @@ def open_transfer(session: Session, case: Case, to_district: str, actor_id: str,
     _letter(session, case, r, now)
 
 
+def open_designation(session: Session, case: Case, actor_id: str, now: datetime, rules: Rules,
+                     reason: str | None) -> None:
+    """Called in the transaction of `request_designation` (SPEC §10.9): a case that came by transfer
+    and whose district finds it lacks jurisdiction asks the city to designate, through the same
+    decision as a disputed transfer: a transfer request, already `disputed`, that the city designates."""
+    r = _new_request(session, case, "transfer", actor_id, f"报请指定管辖：{reason or case.title}", now, rules,
+                     to_district=case.district)
+    _append(session, r, "dispute", "disputed", actor_id, now, {"requested_by_case": True}, reason)
+    _notify_city(session, case, now, request=r.request)
+
+
 def _side(actor: Actor, r: AssistanceRequest, version: int = 1) -> am.Side | None:
     if actor.role is Role.city and version != 1 and r.kind == "transfer":
         return am.Side.city  # version 2: the city designates a disputed transfer (SPEC §10.5)

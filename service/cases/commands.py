@@ -16,7 +16,7 @@ from types import SimpleNamespace
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from service.assistance.service import open_transfer
+from service.assistance.service import open_designation, open_transfer
 from service.audit import service as audit
 from service.cases.models import AMOUNT_COLUMNS, Case, CaseParty, IdempotencyKey, Party
 from service.cases.queries import CASE_READERS, _readers_only, _shared_only
@@ -320,6 +320,8 @@ def apply_step(session: Session, row: Case | LockedCase, parties: dict, step: St
     for opening in step.openings:
         if opening.kind == "transfer":
             open_transfer(session, row, opening.detail["to_district"], actor_id, now, rules)
+        elif opening.kind == "designation":
+            open_designation(session, row, actor_id, now, rules, step.reason)
 
 
 def _apply(row: Case | LockedCase, step: Step, now: datetime) -> None:

@@ -78,3 +78,25 @@ def test_designating_the_sending_district_returns_the_case(api: Api) -> None:
     assert refused.status_code == 409 and refused.json()["error"]["code"] == "guard_failed"
     inbox = api.get(a.supervisor.token, "/notifications").json()["items"]
     assert any(n["subject"].startswith("【指定管辖】") for n in inbox)
+
+
+def test_a_transferred_case_requests_designation_and_the_city_designates_another_district(api: Api) -> None:
+    a, b = district_people(api, A), district_people(api, B)
+    city = person(api, "city")
+    case = api.create(a.officer.token, penalty_case(A))
+    api.ok(a.supervisor.token, case["id"], "accept", {"co_officer": a.co_officer.id})
+    api.ok(a.supervisor.token, case["id"], "transfer_jurisdiction", {"to_district": B})
+    [request] = api.get(b.supervisor.token, "/assistance-requests", direction="received").json()["items"]
+    new_id = _event(api, b.supervisor.token, request["id"], "accept").json()["new_case_id"]
+    # 150603 then finds it lacks jurisdiction: it may not transfer on, it asks the city
+    asked = api.ok(b.supervisor.token, new_id, "request_designation", {}, "违法行为地在准格尔旗")
+    assert asked["state"] == "transferring"
+    assert "designation" in {d["name"] for d in asked["deadlines"]}
+    [designation] = [r for r in api.get(city.token, "/assistance-requests", case_id=new_id).json()["items"]]
+    assert designation["state"] == "disputed" and designation["allowed_events"] == ["designate"]
+    done = _event(api, city.token, designation["id"], "designate", {"district": "150622"})
+    assert done.status_code == 200, done.text
+    assert api.get(b.supervisor.token, f"/cases/{new_id}").json()["state"] == "transferred_out"
+    third = api.get(api.principal("city"), f"/cases/{done.json()['new_case_id']}").json()
+    assert third["district"] == "150622" and third["transferred_from"] == new_id
+    assert api.get(api.principal("auditor"), "/audit/verify").json()["ok"] is True
