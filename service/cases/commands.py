@@ -337,7 +337,7 @@ def _apply(row: Case | LockedCase, step: Step, now: datetime) -> None:
         row.closed_at = now
     if step.event == "decide":
         row.decided_at = now
-    elif step.event == "court_overturned":
+    elif step.event in ("court_overturned", "administrative_review_revoked"):  # the decision is gone
         row.decided_at = None
     row.next_bureau_due = next_due(step.facts, bureau_only=True, version=row.machine_version)
     row.next_due = next_due(step.facts, bureau_only=False, version=row.machine_version)

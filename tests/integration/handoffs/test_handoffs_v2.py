@@ -65,7 +65,8 @@ def test_administrative_review_revoked_sends_the_case_back_to_filed(api: Api) ->
     paper = api.client.post(f"/api/v1/handoffs/{handoff['id']}/answer", json={"decision": "revoked"},
                             headers={"Authorization": f"Bearer {people.supervisor.token}"})
     assert paper.status_code == 200, paper.text
-    assert api.get(people.supervisor.token, f"/cases/{case_id}").json()["state"] == "filed"
+    revoked = api.get(people.supervisor.token, f"/cases/{case_id}").json()
+    assert revoked["state"] == "filed" and revoked["decision"] is None
 
 
 def test_enforcement_goes_to_the_basic_court_after_the_periods_run_out(api: Api) -> None:
