@@ -73,7 +73,8 @@ def main() -> None:
     port = free_port()
     env = {**os.environ, "IPCASE_DATABASE_URL": url, "IPCASE_BOOTSTRAP_ADMIN_TOKEN": "bench-admin-token",
            "PREFECT_HOME": str(workdir / "prefect"), "PREFECT_LOGGING_LEVEL": "WARNING",
-           "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "IPCASE_SWEEP_INTERVAL_SECONDS": "0"}
+           "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "IPCASE_SWEEP_INTERVAL_SECONDS": "0",
+           "IPCASE_MACHINE_VERSION": "1"}  # the walk below (accept, refer_to_police) is version 1's (SPEC §3)
     env.pop("PREFECT_API_URL", None)
     procs = []
     if args.mode == "worker":

@@ -14,10 +14,12 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 principals_app = typer.Typer(help="Users and partner accounts.", no_args_is_help=True)
 audit_app = typer.Typer(help="The audit trail.", no_args_is_help=True)
 reports_app = typer.Typer(help="附件1 and 附件2 for a month.", no_args_is_help=True)
+cases_app = typer.Typer(help="Cases: moving them to a newer machine version.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(principals_app, name="principals")
 app.add_typer(audit_app, name="audit")
 app.add_typer(reports_app, name="reports")
+app.add_typer(cases_app, name="cases")
 
 
 def _runtime():
@@ -151,6 +153,27 @@ def principals_rotate_token(principal_id: str = typer.Argument(..., metavar="ID"
         return {"id": principal.id, "token": token}
 
     _change_principal(principal_id, rotate)
+
+
+@cases_app.command("migrate")
+def cases_migrate(
+    to: int = typer.Option(..., "--to", help="the machine version to move to (2)"),
+    actor: str = typer.Option(..., "--actor", help="the id of the admin principal the audit trail names"),
+    dry_run: bool = typer.Option(False, "--dry-run", help="print the plan and change nothing"),
+) -> None:
+    """Move the cases the newer version can take over (version 2: `received` only); the others finish
+    under their version. Each moved case gets an audited `migrate` event. Prints the plan as JSON."""
+    from service.cases.migration import migrate_cases
+    from state_machines.errors import DomainError
+
+    runtime = _runtime()
+    try:
+        with runtime.db.write() as session:
+            result = migrate_cases(session, to, actor, runtime.rules, dry_run=dry_run)
+    except DomainError as exc:
+        typer.echo(f"error: {exc.message}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(json.dumps(result, ensure_ascii=False))
 
 
 @audit_app.command("verify")

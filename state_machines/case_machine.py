@@ -42,6 +42,7 @@ class Rules:
     collective_after_hearing: bool = True  # IPCASE_COLLECTIVE_AFTER_HEARING (local practice)
     collective_threshold: Decimal | None = None  # fine or confiscation needing 集体讨论; none by default
     city_enforcement_court: str = "court-150603"  # the city team's enforcement court (§10.9)
+    city_reviews_districts: bool = True  # IPCASE_CITY_REVIEWS_DISTRICTS: 150600 reviews districts (§10.2)
 
 
 @dataclass

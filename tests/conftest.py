@@ -25,6 +25,9 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 # The partner servers of tests/partners.py listen on 127.0.0.1, a loopback address the webhook
 # policy refuses by default (SPEC §5); `ipcase serve` subprocesses inherit this too.
 os.environ.setdefault("IPCASE_WEBHOOK_ALLOW_PRIVATE", "true")
+# The suite before SPEC §10 was written for machine version 1: it keeps testing version 1; the
+# version-2 tests ask for version 2 themselves (tests/integration/cases/v2_support.py).
+os.environ.setdefault("IPCASE_MACHINE_VERSION", "1")
 
 import psycopg
 import pytest

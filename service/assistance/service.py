@@ -120,7 +120,20 @@ def open_transfer(session: Session, case: Case, to_district: str, actor_id: str,
     _letter(session, case, r, now)
 
 
-def _side(actor: Actor, r: AssistanceRequest) -> am.Side | None:
+def open_designation(session: Session, case: Case, actor_id: str, now: datetime, rules: Rules,
+                     reason: str | None) -> None:
+    """Called in the transaction of `request_designation` (SPEC §10.9): a case that came by transfer
+    and whose district finds it lacks jurisdiction asks the city to designate, through the same
+    decision as a disputed transfer: a transfer request, already `disputed`, that the city designates."""
+    r = _new_request(session, case, "transfer", actor_id, f"报请指定管辖：{reason or case.title}", now, rules,
+                     to_district=case.district)
+    _append(session, r, "dispute", "disputed", actor_id, now, {"requested_by_case": True}, reason)
+    _notify_city(session, case, now, request=r.request)
+
+
+def _side(actor: Actor, r: AssistanceRequest, version: int = 1) -> am.Side | None:
+    if actor.role is Role.city and version != 1 and r.kind == "transfer":
+        return am.Side.city  # version 2: the city designates a disputed transfer (SPEC §10.5)
     if actor.role not in DISTRICT_ROLES:
         return None
     if actor.district == r.to_district:
@@ -147,14 +160,16 @@ def request_json(session: Session, actor: Actor, r: AssistanceRequest, case: Cas
     replies = session.scalars(select(AssistanceReply).where(AssistanceReply.request_id == r.id)
                               .order_by(AssistanceReply.id))
     parties = load_parties(session, case.id)
-    side = _side(actor, r)
+    version = _version(r, case)
+    side = _side(actor, r, version)
     return {
         "id": r.id, "case_id": r.case_id, "kind": r.kind, "from_district": r.from_district,
         "to_district": r.to_district, "to_agency": r.to_agency, "state": r.state,
-        "state_label": am.STATE_LABELS[r.state], "request": r.request, "operation": r.operation,
+        "state_label": am.STATE_LABELS_V2[r.state], "request": r.request, "operation": r.operation,
         "due": r.due.isoformat() if r.due else None, "extended": r.extended, "handoff_id": r.handoff_id,
         "new_case_id": r.new_case_id, "version": r.version,
-        "allowed_events": am.allowed_events(r.state, side, kind=r.kind, supervisor=actor.role is Role.supervisor)
+        "allowed_events": am.allowed_events(r.state, side, kind=r.kind, supervisor=actor.role is Role.supervisor,
+                                            version=version)
         if r.to_district else ([e for e in ("complete",) if r.state == "replied" and side is am.Side.asking]),
         "case_summary": {"number": case.number, "kind": case.kind, "title": case.title,
                          "parties": {role: {k: v for k, v in party_json(cp, p).items() if k != "id_number"}
@@ -188,6 +203,12 @@ def list_requests(session: Session, actor: Actor, *, case_id: str | None, direct
     return {"items": [request_json(session, actor, r) for r in rows], "next_cursor": next_cursor}
 
 
+def _version(r: AssistanceRequest, case: Case) -> int:
+    """A transfer request follows its case's machine (version 2: disputed and designated, SPEC §10.5);
+    the other requests have one machine."""
+    return case.machine_version if r.kind == "transfer" else 1
+
+
 def fire(session: Session, actor: Actor, request_id: str, body: object, rules: Rules,
          now: datetime | None = None) -> dict:
     """An event on a request, in SPEC §3's refusal order: 404, 422 body, 403 side, 409 state, 422 data, 409 guard."""
@@ -198,27 +219,32 @@ def fire(session: Session, actor: Actor, request_id: str, body: object, rules: R
     if not isinstance(body, dict) or set(body) - {"event", "data", "reason"}:
         raise InvalidData("the body is {event, data?, reason?}", fields=["body"])
     event, data, reason = body.get("event"), body.get("data", {}), body.get("reason")
-    if event not in am.EVENT_DATA or not isinstance(data, dict) or not isinstance(reason, str | None):
+    version = _version(r, session.get(Case, r.case_id))
+    event_data = am.EVENT_DATA if version == 1 else am.EVENT_DATA_V2
+    rows = am.ROWS if version == 1 else am.ROWS_V2
+    if event not in event_data or not isinstance(data, dict) or not isinstance(reason, str | None):
         raise InvalidData(f"unknown event {event!r} or malformed data", fields=["event"])
-    unknown = sorted(set(data) - set(am.EVENT_DATA[event].model_fields))
+    unknown = sorted(set(data) - set(event_data[event].model_fields))
     if unknown:
         raise InvalidData(f"unknown field(s) for {event}: {', '.join(unknown)}", fields=unknown)
-    side = _side(actor, r)
-    row = next(x for x in am.ROWS if x.event == event)
-    if side is not row.side or (r.kind == "transfer" and actor.role is not Role.supervisor):
+    side = _side(actor, r, version)
+    row = next(x for x in rows if x.event == event)
+    if side is not row.side or (r.kind == "transfer" and side is not am.Side.city
+                                and actor.role is not Role.supervisor):
         raise Forbidden(f"{event} is for the {row.side} district" + (" (a transfer: its supervisor)"
                                                                      if r.kind == "transfer" else ""))
-    allowed = am.allowed_events(r.state, side, kind=r.kind, supervisor=actor.role is Role.supervisor)
-    dest = am.next_state(r.state, event)
+    allowed = am.allowed_events(r.state, side, kind=r.kind, supervisor=actor.role is Role.supervisor,
+                                version=version)
+    dest = am.next_state(r.state, event, version=version)
     if dest is None or event not in allowed:
         raise InvalidTransition(f"{event} is not allowed from {r.state}", allowed_events=allowed)
     try:
-        parsed = am.EVENT_DATA[event].model_validate(data)
+        parsed = event_data[event].model_validate(data)
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'data'}: {e['msg']}" for e in exc.errors())
         raise InvalidData(f"bad data for {event}: {problems}",
                           fields=sorted({str(e["loc"][0]) for e in exc.errors() if e["loc"]}) or ["data"]) from None
-    if event in am.REASON_REQUIRED and not (reason and reason.strip()):
+    if event in (am.REASON_REQUIRED if version == 1 else am.REASON_REQUIRED_V2) and not (reason and reason.strip()):
         raise InvalidData(f"{event} requires a `reason`", fields=["reason"])
     today = today_in_china(now)
     if event == "extend":
@@ -234,12 +260,18 @@ def fire(session: Session, actor: Actor, request_id: str, body: object, rules: R
             raise InvalidData(f"until may be at most {EXTENSION_WORKDAYS} working days past the current due date "
                               f"{due}: {latest} at the latest", fields=["until"])
         r.due, r.extended = parsed.until, True
+    elif event == "designate" and parsed.district not in rules.districts:
+        raise InvalidData(f"{parsed.district} is not a district of the city", fields=["district"])
     elif event == "reply":
         session.add(AssistanceReply(request_id=r.id, findings=parsed.findings, operation_date=parsed.date,
                                     place=parsed.place, actor=actor.id, at=now))
     case = session.scalar(select(Case).where(Case.id == r.case_id).with_for_update())
     if r.kind == "transfer" and event in ("accept", "decline"):
         _settle_transfer(session, actor, r, case, event == "accept", rules, now, advance)
+    elif r.kind == "transfer" and event == "designate":
+        _designate(session, actor, r, case, parsed.district, rules, now, advance)
+    elif r.kind == "transfer" and event == "dispute":
+        _notify_city(session, case, now, request=r.request)
     _append(session, r, event, dest or r.state, actor.id, now, parsed.model_dump(mode="json", exclude_none=True),
             reason)
     session.flush()
@@ -264,6 +296,36 @@ def _settle_transfer(session: Session, actor: Actor, r: AssistanceRequest, case:
             recorded={"request_id": r.id, "new_case_id": new_case.id})
 
 
+def _designate(session: Session, actor: Actor, r: AssistanceRequest, case: Case, district: str, rules: Rules,
+               now: datetime, advance) -> None:
+    """指定管辖 (SPEC §10.5, §10.9): the sending district gets its case back where it was; any other
+    district (the disputing one included) gets the new case as an accepted transfer gives it, and
+    the original ends `transferred_out` (system events on the case, actor: the city)."""
+    parties = load_parties(session, case.id)
+    system = Actor(actor.id, Role.supervisor, case.district)
+    event = am.designation_event(district, r.from_district)
+    recorded: dict = {"request_id": r.id, "designated": district}
+    if event == "transfer_designated":
+        new_case = _copy_case(session, case, parties, district, actor, rules, now)
+        r.new_case_id = new_case.id
+        case.transferred_to = new_case.id
+        recorded["new_case_id"] = new_case.id
+    advance(session, case, parties, system, actor.id, event, {}, None, rules, now, recorded=recorded)
+    if event == "transfer_designated_back":
+        _notify_supervisors(session, case, "transfer_designated_back", now, request=r.request)
+
+
+def _notify_city(session: Session, case: Case, now: datetime, **context: object) -> None:
+    """A disputed transfer waits for the city (SPEC §10.5): its people are told."""
+    from notifications.messages import render
+    from service.deadlines.service import inbox
+
+    channel = inbox(session, now)
+    for pid in session.scalars(select(Principal.id).where(Principal.role == Role.city.value)):
+        channel.send(render("transfer_disputed", pid, case_id=case.id, number=case.number, title=case.title,
+                            **context))
+
+
 def _copy_case(session: Session, case: Case, parties: dict[str, tuple[CaseParty, Party]], district: str,
                actor: Actor, rules: Rules, now: datetime) -> Case:
     from service.cases.registration import register_case
@@ -276,7 +338,13 @@ def _copy_case(session: Session, case: Case, parties: dict[str, tuple[CaseParty,
                          amounts={name: getattr(case, name) for name in ("case_value", "illegal_turnover",
                                                                           "illegal_gains", "direct_loss",
                                                                           "unsold_stock_value")},
-                         parties=registry, received_at=now, transferred_from=case.id)
+                         parties=registry, received_at=now, transferred_from=case.id,
+                         # the new case continues under the original's machine (SPEC §10.1), its
+                         # limitation counted to the original's discovery (§10.9)
+                         machine_version=case.machine_version, violation_ended_on=case.violation_ended_on,
+                         patent_type=(case.facts or {}).get("patent_type"),
+                         public_safety=bool((case.facts or {}).get("public_safety")),
+                         discovered_at=case.received_at)
 
 
 def _notify_supervisors(session: Session, case: Case, kind: str, now: datetime, **context: object) -> None:

@@ -33,12 +33,12 @@ from service.core.deps import AuthFailures, client_address
 from service.core.models import District, Principal
 from service.core.principals import actor_of, authenticate
 from service.reports import figures as reports
-from state_machines.clocks import CLOCK_LABELS
+from state_machines.clocks_v2 import CLOCK_LABELS_V2
 from state_machines.errors import DomainError
 from state_machines.export import as_mermaid
 from state_machines.principals import DISTRICT_ROLES, OVERSIGHT_ROLES, Actor
 from state_machines.types import CHINA_TZ
-from state_machines.vocabulary import FINAL_STATES, KINDS, NON_FINAL_STATES, STATE_LABELS, Track
+from state_machines.vocabulary import FINAL_STATES, KINDS, NON_FINAL_STATES_V2, STATE_LABELS_V2, Track
 
 router = APIRouter(include_in_schema=False)
 COOKIE = "ipcase_token"
@@ -183,7 +183,7 @@ def _worklist(session, actor: Actor, today, horizon) -> list[dict]:
     rows = session.scalars(query.order_by(Case.next_bureau_due.is_(None), Case.next_bureau_due, Case.number)
                            .limit(200))
     return [{"id": c.id, "number": c.number, "title": c.title, "district_name": names.get(c.district, c.district),
-             "state_label": STATE_LABELS[c.state], "due": c.next_bureau_due,
+             "state_label": STATE_LABELS_V2[c.state], "due": c.next_bureau_due,
              "flag": "overdue" if c.next_bureau_due and c.next_bureau_due < today
              else "due_soon" if c.next_bureau_due and c.next_bureau_due <= horizon else ""} for c in rows]
 
@@ -219,7 +219,7 @@ def board(request: Request) -> Response:
                      for code, name in session.execute(select(District.code, District.name).order_by(District.code))
                      if actor.sees_district(code)]
     # the city's list holds only cases due soon or overdue: an empty list is not "no open cases"
-    return _page(request, "city", who=who, districts=districts, states=NON_FINAL_STATES, labels=STATE_LABELS,
+    return _page(request, "city", who=who, districts=districts, states=NON_FINAL_STATES_V2, labels=STATE_LABELS_V2,
                  cases=worklist, today=today, empty_worklist="没有即将到期或已超期的案件")
 
 
@@ -240,6 +240,7 @@ def case_page(case_id: str, request: Request) -> Response:
     for item in history:
         item["actor"] = names.get(item["actor"], item["actor"])
     respondent = shown["parties"].get("respondent", {}).get("name", "")
-    return _page(request, "case", who=who, case=shown, history=history, clock_labels=CLOCK_LABELS,
+    return _page(request, "case", who=who, case=shown, history=history, clock_labels=CLOCK_LABELS_V2,
                  respondent=respondent, kind_label=KINDS[shown["kind"]][1],
-                 diagram=as_mermaid(Track(shown["track"]), current=shown["state"]))
+                 diagram=as_mermaid(Track(shown["track"]), current=shown["state"],
+                                    version=shown["machine_version"]))

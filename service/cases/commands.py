@@ -16,7 +16,7 @@ from types import SimpleNamespace
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from service.assistance.service import open_transfer
+from service.assistance.service import open_designation, open_transfer
 from service.audit import service as audit
 from service.cases.models import AMOUNT_COLUMNS, Case, CaseParty, IdempotencyKey, Party
 from service.cases.queries import CASE_READERS, _readers_only, _shared_only
@@ -29,8 +29,10 @@ from service.cases.view import (
     snapshot,
     to_cents,
 )
+from service.core.models import Principal
 from service.core.schemas import decode_json_body
 from service.handoffs.outbox import open_handoffs
+from state_machines import case_machine_v2
 from state_machines.case_machine import (
     Rules,
     Step,
@@ -39,7 +41,7 @@ from state_machines.case_machine import (
 )
 from state_machines.errors import DomainError, InvalidData, VersionConflict
 from state_machines.principals import Actor
-from state_machines.vocabulary import FINAL_STATES
+from state_machines.vocabulary import FINAL_STATES, Role
 
 IDEMPOTENCY_TTL = timedelta(hours=24)
 
@@ -138,6 +140,27 @@ def write_cases(session: Session, rows: list[LockedCase]) -> None:
             {"case_id": row.id, **{name: getattr(row, name) for name in EVENT_COLUMNS}} for row in rows])
 
 
+_STAFF_ROLES = (str(Role.officer), str(Role.supervisor))
+_DISTRICT_STAFF = (
+    select(Principal.id, Principal.role, Principal.district)
+    .where(Principal.district.in_(bindparam("districts", expanding=True)), Principal.disabled.is_(False))
+)
+
+
+def district_staff(session: Session, districts: set[str]) -> dict[str, tuple[frozenset[str], frozenset[str]]]:
+    """Each district's active officers and supervisors, and every active principal of it, in one query.
+
+    Version 2 checks the officers, panel and presiding principal an event names against them
+    (SPEC §10.2, §10.3); a batch reads them once for all its version-2 cases' districts."""
+    staff: dict[str, tuple[set[str], set[str]]] = {d: (set(), set()) for d in districts}
+    if districts:
+        for pid, role, district in session.connection().execute(_DISTRICT_STAFF, {"districts": sorted(districts)}):
+            if role in _STAFF_ROLES:
+                staff[district][0].add(pid)
+            staff[district][1].add(pid)
+    return {d: (frozenset(s), frozenset(p)) for d, (s, p) in staff.items()}
+
+
 def _respondent_id(parties: dict) -> str | None:
     return parties["respondent"][1].id if "respondent" in parties else None
 
@@ -183,6 +206,9 @@ class _EventBatch:
         self.records = respondent_cases(session, [(row, _respondent_id(p)) for row, p in self.cases.values()])
         self.events: list[dict] = []
         self.changed: dict[str, None] = {}  # the cases whose events applied, in order
+        # version 2 names officers, panels and presiding principals: the districts' staff, read once
+        self.staff = district_staff(session, {row.district for row, _ in self.cases.values()
+                                              if row.machine_version != 1})
 
     def check(self, request: EventRequest, now: datetime) -> dict | tuple[LockedCase, dict, bool, Step, str]:
         """SPEC §3's refusal order up to the machine's decision; nothing is changed yet.
@@ -192,7 +218,7 @@ class _EventBatch:
         actor, case_id = request.actor, request.case_id
         _readers_only(actor)
         row, parties = self.cases.get(case_id, (None, {}))
-        shared_only = _shared_only(self.session, actor, row)
+        shared_only = _shared_only(self.session, actor, row, city_reviews_districts=self.rules.city_reviews_districts)
         body = decode_json_body(request.body)
         if not isinstance(body, dict):
             raise InvalidData("the body must be an object {event, data?, reason?}", fields=["body"])
@@ -212,11 +238,13 @@ class _EventBatch:
                     raise InvalidData("this Idempotency-Key was used with another request body",
                                       fields=["Idempotency-Key"])
                 return stored.response
-        check_request(actor, event, data, reason, shared_only=shared_only)
+        check_request(actor, event, data, reason, shared_only=shared_only, version=row.machine_version)
+        snap = snapshot(row, *(parties.get("respondent") or (None, None)), staff=self.staff.get(row.district))
+        if row.machine_version != 1:
+            case_machine_v2.check_actor(snap, actor, event)  # a 403 that reads the case comes before If-Match
         if expected_version is not None and expected_version != row.version:
             raise VersionConflict(f"the case is at version {row.version}, not {expected_version}",
                                   current_version=row.version)
-        snap = snapshot(row, *(parties.get("respondent") or (None, None)))
         step = decide(snap, actor, event, data, reason, self.rules, now, shared_only=shared_only)
         return row, parties, shared_only, step, request_hash
 
@@ -292,6 +320,8 @@ def apply_step(session: Session, row: Case | LockedCase, parties: dict, step: St
     for opening in step.openings:
         if opening.kind == "transfer":
             open_transfer(session, row, opening.detail["to_district"], actor_id, now, rules)
+        elif opening.kind == "designation":
+            open_designation(session, row, actor_id, now, rules, step.reason)
 
 
 def _apply(row: Case | LockedCase, step: Step, now: datetime) -> None:
@@ -307,10 +337,10 @@ def _apply(row: Case | LockedCase, step: Step, now: datetime) -> None:
         row.closed_at = now
     if step.event == "decide":
         row.decided_at = now
-    elif step.event == "court_overturned":
+    elif step.event in ("court_overturned", "administrative_review_revoked"):  # the decision is gone
         row.decided_at = None
-    row.next_bureau_due = next_due(step.facts, bureau_only=True)
-    row.next_due = next_due(step.facts, bureau_only=False)
+    row.next_bureau_due = next_due(step.facts, bureau_only=True, version=row.machine_version)
+    row.next_due = next_due(step.facts, bureau_only=False, version=row.machine_version)
     row.updated_at = now
 
 

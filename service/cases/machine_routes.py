@@ -11,7 +11,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 
 from service.core.deps import CurrentActor, RuntimeDep
-from state_machines.export import as_json, as_mermaid
+from state_machines.export import as_json, as_mermaid, check_version
 from state_machines.vocabulary import Track
 
 router = APIRouter(tags=["meta"])
@@ -19,11 +19,14 @@ ops = APIRouter(tags=["ops"])
 
 
 @router.get("/state-machine", response_model=None)
-def state_machine(actor: CurrentActor, track: Track = Track.penalty,
-                  format: Literal["json", "mermaid"] = "json") -> dict | PlainTextResponse:
+def state_machine(actor: CurrentActor, runtime: RuntimeDep, track: Track = Track.penalty,
+                  format: Literal["json", "mermaid"] = "json", version: int | None = None) -> dict | PlainTextResponse:
+    """Every machine version's table (SPEC §10.1); by default the one new cases get
+    (`IPCASE_MACHINE_VERSION`, the latest unless configured). An unknown version is a 422."""
+    version = check_version(runtime.settings.machine_version if version is None else version)
     if format == "mermaid":
-        return PlainTextResponse(as_mermaid(track), media_type="text/vnd.mermaid; charset=utf-8")
-    return as_json(track)
+        return PlainTextResponse(as_mermaid(track, version=version), media_type="text/vnd.mermaid; charset=utf-8")
+    return as_json(track, version=version)
 
 
 @ops.get("/healthz")

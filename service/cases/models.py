@@ -35,6 +35,8 @@ class Case(Base):
     track: Mapped[str] = mapped_column(String(8))
     state: Mapped[str] = mapped_column(String(32))
     version: Mapped[int] = mapped_column(Integer)
+    machine_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    """The machine (SPEC §10.1) whose table, guards and clocks the case's events are checked against."""
     head_hash: Mapped[str] = mapped_column(String(64))
     source: Mapped[str] = mapped_column(String(32))
     title: Mapped[str] = mapped_column(String(200))

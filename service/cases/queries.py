@@ -15,9 +15,9 @@ from state_machines.case_machine import Rules
 from state_machines.errors import Forbidden, InvalidData, NotFound
 from state_machines.principals import DISTRICT_ROLES, OVERSIGHT_ROLES, Actor
 from state_machines.types import CHINA_TZ
-from state_machines.vocabulary import STATES
+from state_machines.vocabulary import CITY_DIVISION, STATES_V2, Role
 
-CASE_READERS = DISTRICT_ROLES | OVERSIGHT_ROLES
+CASE_READERS = DISTRICT_ROLES | OVERSIGHT_ROLES | {Role.reviewer}
 
 
 def _readers_only(actor: Actor) -> None:
@@ -29,32 +29,34 @@ def _readers_only(actor: Actor) -> None:
 _VISIBILITY = select(Case.id, Case.district, Case.transferred_to).where(Case.id == bindparam("case_id"))
 
 
-def check_visible(session: Session, actor: Actor, case_id: str) -> None:
+def check_visible(session: Session, actor: Actor, case_id: str, *, city_reviews_districts: bool = True) -> None:
     """404 unless this actor may see the case, never revealing that it exists.
 
     Reads the three columns visibility needs, not the whole case: for a history or the
     documents, the case row itself was a third of the request.
     """
     _readers_only(actor)
-    _shared_only(session, actor, session.execute(_VISIBILITY, {"case_id": case_id}).one_or_none())
+    _shared_only(session, actor, session.execute(_VISIBILITY, {"case_id": case_id}).one_or_none(),
+                 city_reviews_districts=city_reviews_districts)
 
 
-def case_access(session: Session, actor: Actor, case_id: str) -> tuple[Case, bool]:
+def case_access(session: Session, actor: Actor, case_id: str, *,
+                city_reviews_districts: bool = True) -> tuple[Case, bool]:
     """The case and whether the actor sees it only as a share (an asked district: read and add_note).
 
     Writers use `lock_cases`, which also locks the rows and reads the parties."""
     _readers_only(actor)
     row = session.get(Case, case_id)
-    return row, _shared_only(session, actor, row)
+    return row, _shared_only(session, actor, row, city_reviews_districts=city_reviews_districts)
 
 
-def _shared_only(session: Session, actor: Actor, row) -> bool:
+def _shared_only(session: Session, actor: Actor, row, *, city_reviews_districts: bool = True) -> bool:
     """Whether the actor sees the case only as a share; 404 when not at all, never revealing it exists.
 
     `row` is the case, or a row of its id, district and transferred_to, or None."""
     if row is None:
         raise NotFound("no such case")
-    if actor.sees_district(row.district):
+    if actor.sees_district(row.district, city_reviews_districts=city_reviews_districts):
         return False
     if shares_case(session, actor, row):
         return True
@@ -62,7 +64,7 @@ def _shared_only(session: Session, actor: Actor, row) -> bool:
 
 
 def get_case(session: Session, actor: Actor, case_id: str, rules: Rules, now: datetime | None = None) -> dict:
-    row, shared_only = case_access(session, actor, case_id)
+    row, shared_only = case_access(session, actor, case_id, city_reviews_districts=rules.city_reviews_districts)
     return case_json(session, row, actor, rules, now or datetime.now(UTC), shared_only=shared_only)
 
 
@@ -77,7 +79,11 @@ def list_cases(session: Session, actor: Actor, rules: Rules, *, district: str | 
         if district not in (None, actor.district):
             raise Forbidden("you read your own district's cases only")
         district = actor.district
-    if state is not None and state not in STATES:
+    elif actor.role is Role.reviewer and not (actor.district == CITY_DIVISION and rules.city_reviews_districts):
+        if district not in (None, actor.district):
+            raise Forbidden("you review your own district's cases only")
+        district = actor.district
+    if state is not None and state not in STATES_V2:
         raise InvalidData(f"unknown state {state}", fields=["state"])
     query = select(Case)
     if district:
@@ -125,9 +131,10 @@ _HISTORY = (
 )
 
 
-def history(session: Session, actor: Actor, case_id: str, *, limit: int = 1000, cursor: str | None = None) -> dict:
+def history(session: Session, actor: Actor, case_id: str, *, limit: int = 1000, cursor: str | None = None,
+            city_reviews_districts: bool = True) -> dict:
     """A case's events in seq order, read as plain rows (ORM objects cost about twice as much)."""
-    check_visible(session, actor, case_id)
+    check_visible(session, actor, case_id, city_reviews_districts=city_reviews_districts)
     after = int(decode_cursor(cursor, 1)[0]) if cursor else 0
     rows = session.connection().execute(_HISTORY, {"case_id": case_id, "after": after, "rows": limit + 1}).all()
     page_rows, next_cursor = page(rows, limit, lambda e: (e[0],))

@@ -53,8 +53,21 @@ def _registry_party(session: Session, given: PartyIn, now: datetime) -> Party:
     return found
 
 
+def _check_v2_fields(body: CaseCreate) -> None:
+    """SPEC §10.4/§10.9: `patent_type` is required on `patent_dispute`, optional on `patent_counterfeit`
+    (where `none` is allowed: a counterfeit mark may name no granted patent), absent elsewhere."""
+    if body.kind == "patent_dispute":
+        if body.patent_type in (None, "none"):
+            raise InvalidData("patent_dispute needs patent_type: invention, utility_model or design",
+                              fields=["patent_type"])
+    elif body.kind != "patent_counterfeit" and body.patent_type is not None:
+        raise InvalidData(f"patent_type is for patent cases, not {body.kind}", fields=["patent_type"])
+
+
 def create_case(session: Session, actor: Actor, body: CaseCreate, rules: Rules,
-                prefixes: dict[str, tuple[str, str]], now: datetime | None = None) -> dict:
+                prefixes: dict[str, tuple[str, str]], now: datetime | None = None, *,
+                machine_version: int = 1) -> dict:
+    """Register a case under `machine_version` (the settings' `IPCASE_MACHINE_VERSION` for new cases)."""
     now = now or datetime.now(UTC)
     if actor.role not in DISTRICT_ROLES:
         raise Forbidden(f"role {actor.role} may not register cases")
@@ -66,6 +79,8 @@ def create_case(session: Session, actor: Actor, body: CaseCreate, rules: Rules,
         raise InvalidData(
             f"district {body.district} does not hold patent-dispute rulings; they belong to the city "
             f"({CITY_DIVISION}) unless delegated (IPCASE_RULING_DISTRICTS)", fields=["kind", "district"])
+    if machine_version != 1:
+        _check_v2_fields(body)
     received_at = body.received_at or now
     if received_at > now + timedelta(minutes=5):
         raise InvalidData("received_at may not be in the future", fields=["received_at"])
@@ -77,12 +92,15 @@ def create_case(session: Session, actor: Actor, body: CaseCreate, rules: Rules,
         if given is not None:
             parties[role] = (given.name, given.foreign, _registry_party(session, given, now))
     amounts = body.amounts.model_dump(exclude_none=True) if body.amounts else {}
+    extra_data = body.model_dump(mode="json", exclude_none=True, exclude={"parties"})
+    if not body.public_safety:  # a version-1 create event stays as it was
+        extra_data.pop("public_safety")
     row = register_case(
         session, actor, rules, prefixes, now=now, district=body.district, kind=body.kind, source=body.source,
         title=body.title, description=body.description, sector=body.sector, venue=body.venue, tags=body.tags,
         marks_count=body.marks_count, amounts={name: to_cents(v) for name, v in amounts.items()}, parties=parties,
-        received_at=received_at, violation_ended_on=body.violation_ended_on,
-        extra_data=body.model_dump(mode="json", exclude_none=True, exclude={"parties"}),
+        received_at=received_at, violation_ended_on=body.violation_ended_on, extra_data=extra_data,
+        machine_version=machine_version, patent_type=body.patent_type, public_safety=body.public_safety,
     )
     return case_json(session, row, actor, rules, now)
 
@@ -92,18 +110,21 @@ def register_case(session: Session, actor: Actor, rules: Rules, prefixes: dict[s
                   sector: str | None, venue: str | None, tags: list[str], marks_count: int | None,
                   amounts: dict[str, int | None], parties: dict[str, tuple[str, bool, Party]],
                   received_at: datetime, violation_ended_on=None, transferred_from: str | None = None,
-                  extra_data: dict | None = None) -> Case:
+                  extra_data: dict | None = None, machine_version: int = 1, patent_type: str | None = None,
+                  public_safety: bool = False, discovered_at: datetime | None = None) -> Case:
     """Number, store and audit a new case (its `create` event), start its clocks, report it if major.
 
     Used by intake and by an accepted jurisdiction transfer; `parties` maps a role to
-    (name as given, foreign, registry party).
+    (name as given, foreign, registry party). A version-2 case (SPEC §10) starts with its first
+    officer (the registering officer), and the facts its limitation and court rules read.
     """
     track = track_of(kind)
     year = received_at.astimezone(CHINA_TZ).year
     seq, number = _next_number(session, district, year, prefixes[district][1])
     row = Case(
         id=str(uuid.uuid4()), number=number, district=district, year=year, seq=seq, kind=kind, track=str(track),
-        state="received", version=1, head_hash="", source=source, title=title, description=description,
+        state="received", version=1, machine_version=machine_version, head_hash="", source=source, title=title,
+        description=description,
         sector=sector, venue=venue, tags=tags, marks_count=marks_count,
         assigned_officer=actor.id if actor.role == "officer" else None, received_at=received_at,
         violation_ended_on=violation_ended_on, transferred_from=transferred_from, created_at=now, updated_at=now,
@@ -111,9 +132,13 @@ def register_case(session: Session, actor: Actor, rules: Rules, prefixes: dict[s
     )
     links = [CaseParty(case_id=row.id, role=role, party_id=party.id, name=name, foreign=foreign)
              for role, (name, foreign, party) in parties.items()]
-    row.facts = initial_facts(CaseSnapshot(track, kind, "received", district, received_at), rules)
-    row.next_bureau_due = next_due(row.facts, bureau_only=True)
-    row.next_due = next_due(row.facts, bureau_only=False)
+    row.facts = initial_facts(
+        CaseSnapshot(track, kind, "received", district, received_at, machine_version=machine_version, source=source,
+                     violation_ended_on=violation_ended_on, public_safety=public_safety, patent_type=patent_type,
+                     discovered_at=discovered_at),
+        rules, created_by=actor.id if actor.role == "officer" else None)
+    row.next_bureau_due = next_due(row.facts, bureau_only=True, version=machine_version)
+    row.next_due = next_due(row.facts, bureau_only=False, version=machine_version)
     data = dict(extra_data or {"kind": kind, "district": district, "source": source, "title": title,
                                "transferred_from": transferred_from})
     data["parties"] = {role: {"party_id": party.id, "name": name, "type": party.type,

@@ -15,7 +15,7 @@ from service.core.deps import CurrentActor, ReadSession, RuntimeDep, current_act
 from service.core.middleware import EVENTS_FIRED
 from service.core.schemas import CaseCreate, EventIn
 from state_machines.types import Day
-from state_machines.vocabulary import KINDS, STATES
+from state_machines.vocabulary import KINDS, STATES_V2
 
 router = APIRouter(tags=["cases"])
 
@@ -25,7 +25,8 @@ CaseId = Annotated[str, "case id (UUID)"]
 @router.post("/cases", status_code=201)
 def create_case(body: CaseCreate, actor: CurrentActor, runtime: RuntimeDep) -> dict:
     with runtime.db.write() as session:
-        result = registration.create_case(session, actor, body, runtime.rules, runtime.prefixes)
+        result = registration.create_case(session, actor, body, runtime.rules, runtime.prefixes,
+                                          machine_version=runtime.settings.machine_version)
     EVENTS_FIRED.labels("create").inc()
     return result
 
@@ -36,7 +37,7 @@ def list_cases(
     session: ReadSession,
     runtime: RuntimeDep,
     district: Annotated[str | None, Query(max_length=6)] = None,
-    state: Annotated[Literal[tuple(STATES)] | None, Query()] = None,  # type: ignore[valid-type]
+    state: Annotated[Literal[tuple(STATES_V2)] | None, Query()] = None,  # type: ignore[valid-type]
     kind: Annotated[Literal[tuple(KINDS)] | None, Query()] = None,  # type: ignore[valid-type]
     overdue: bool | None = None,
     due_before: Day | None = None,
@@ -98,9 +99,10 @@ async def fire_event(request: Request) -> Response:
 
 
 @router.get("/cases/{case_id}/history", response_model=dict)
-def history(case_id: CaseId, actor: CurrentActor, session: ReadSession,
+def history(case_id: CaseId, actor: CurrentActor, session: ReadSession, runtime: RuntimeDep,
             limit: Annotated[int, Query(ge=1, le=1000)] = 1000,
             cursor: Annotated[str | None, Query(max_length=100)] = None) -> Response:
     """Up to 1,000 events as a ready `JSONResponse`: they are plain JSON already, and validating
     the returned `dict` would walk every event once more."""
-    return JSONResponse(queries.history(session, actor, case_id, limit=limit, cursor=cursor))
+    return JSONResponse(queries.history(session, actor, case_id, limit=limit, cursor=cursor,
+                                        city_reviews_districts=runtime.rules.city_reviews_districts))

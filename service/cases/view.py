@@ -12,12 +12,14 @@ from service.cases.models import AMOUNT_COLUMNS, Case, CaseParty, Party
 from service.credit.models import DishonestEntry
 from state_machines import clocks as ck
 from state_machines.case_machine import CaseSnapshot, Rules, allowed_events, today_in_china
+from state_machines.clocks_v2 import CLOCK_LABELS_BY_VERSION, clocks_for
+from state_machines.effects_v2 import case_surcharge
 from state_machines.identifiers import mask_id_number
 from state_machines.principals import Actor
 from state_machines.recommendations import referral_hints
 from state_machines.risk import NO_RECORD, RespondentCase, assess
 from state_machines.types import CHINA_TZ
-from state_machines.vocabulary import FINAL_STATES, STATE_LABELS, Track
+from state_machines.vocabulary import FINAL_STATES, STATE_LABELS_V2, Track
 
 CENT = Decimal("0.01")
 
@@ -38,7 +40,10 @@ def iso(value: datetime | None) -> str | None:
     return None if value is None else value.astimezone(CHINA_TZ).isoformat()
 
 
-def snapshot(case_row: Case, respondent: CaseParty | None, respondent_party: Party | None) -> CaseSnapshot:
+def snapshot(case_row: Case, respondent: CaseParty | None, respondent_party: Party | None,
+             staff: tuple[frozenset[str], frozenset[str]] | None = None) -> CaseSnapshot:
+    """What the machine reads of a case; `staff` is the district's (officers and supervisors, every
+    active principal), which version 2 checks named officers, panels and presiding principals against."""
     return CaseSnapshot(
         track=Track(case_row.track),
         kind=case_row.kind,
@@ -49,6 +54,10 @@ def snapshot(case_row: Case, respondent: CaseParty | None, respondent_party: Par
         respondent_foreign=bool(respondent and respondent.foreign),
         amounts={name: from_cents(getattr(case_row, name)) for name in AMOUNT_COLUMNS},
         facts=case_row.facts or {},
+        machine_version=case_row.machine_version,
+        source=case_row.source,
+        district_staff=staff[0] if staff else None,
+        district_principals=staff[1] if staff else None,
     )
 
 
@@ -78,35 +87,41 @@ def party_json(cp: CaseParty, party: Party) -> dict:
     }
 
 
-def deadlines(facts: dict, rules: Rules, today: date) -> list[dict]:
+def deadlines(facts: dict, rules: Rules, today: date, version: int = 1) -> list[dict]:
+    """The case's clocks (the latest instance of each), read against its machine's clock table;
+    a version-2 case's carry their Chinese label."""
     out = []
+    specs, labels = clocks_for(version), CLOCK_LABELS_BY_VERSION[version]
     for name, raw in facts.get("clocks", {}).items():
         state = ck.ClockState.from_json(raw)
         entry = {
             "name": name,
-            "owner": str(ck.CLOCKS[name].owner),
+            "owner": str(specs[name].owner),
             "started": state.started.isoformat(),
             "due": state.due.isoformat(),
-            "status": str(ck.display_status(rules.calendar, ck.CLOCKS[name], state, today, rules.due_soon_workdays)),
+            "status": str(ck.display_status(rules.calendar, specs[name], state, today, rules.due_soon_workdays)),
             "calendar": str(ck.calendar_kind(rules.calendar, state)),
         }
+        if version != 1:  # version 1's shape stays as it was (SPEC §6)
+            entry["label"] = labels.get(name, name)
         if state.estimated_start:
             entry["estimated_start"] = True
         out.append(entry)
     return out
 
 
-def next_due(facts: dict, *, bureau_only: bool) -> date | None:
+def next_due(facts: dict, *, bureau_only: bool, version: int = 1) -> date | None:
     """The earliest due date of the running clocks (the bureau's duties only, with `bureau_only`).
 
     Stored on the case and indexed: the work list (`?overdue`, `?due_before`) filters on the
     bureau's, the deadline sweep selects on any, so neither loads every case.
     """
+    specs = clocks_for(version)
     dues = [
         date.fromisoformat(raw["due"])
         for name, raw in facts.get("clocks", {}).items()
         if raw["status"] == "running"
-        and (not bureau_only or (ck.CLOCKS[name].owner is ck.Owner.bureau and not ck.CLOCKS[name].option))
+        and (not bureau_only or (specs[name].owner is ck.Owner.bureau and not specs[name].option))
     ]
     return min(dues) if dues else None
 
@@ -192,7 +207,7 @@ def case_json(session: Session, case_row: Case, actor: Actor, rules: Rules, now:
         "track": case_row.track,
         "district": case_row.district,
         "state": case_row.state,
-        "state_label": STATE_LABELS[case_row.state],
+        "state_label": STATE_LABELS_V2[case_row.state],
         "version": case_row.version,
         "source": case_row.source,
         "title": case_row.title,
@@ -210,13 +225,35 @@ def case_json(session: Session, case_row: Case, actor: Actor, rules: Rules, now:
         "created_at": iso(case_row.created_at),
         "updated_at": iso(case_row.updated_at),
         "allowed_events": allowed_events(snap, actor, rules, now, shared_only=shared_only),
-        "deadlines": deadlines(snap.facts, rules, today_in_china(now)),
+        "deadlines": deadlines(snap.facts, rules, today_in_china(now), case_row.machine_version),
         "recommendations": referral_hints(case_row.kind, snap.amounts, case_row.marks_count, repeat_same_kind)
         if case_row.state not in FINAL_STATES else [],
         "risk": record,
     }
+    out["machine_version"] = case_row.machine_version
+    if case_row.machine_version != 1:
+        out.update(version_2_json(case_row.facts or {}, today_in_china(now)))
     if case_row.transferred_from:
         out["transferred_from"] = case_row.transferred_from
     if case_row.transferred_to:
         out["transferred_to"] = case_row.transferred_to
+    return out
+
+
+def version_2_json(facts: dict, today: date) -> dict:
+    """What a version-2 case shows beyond version 1 (SPEC §10.9 Shapes), read from its facts."""
+    officers = list(facts.get("officers", []))
+    out = {
+        "officers": officers,
+        "patent_type": facts.get("patent_type"),
+        "public_safety": bool(facts.get("public_safety")),
+        "discovered_at": facts.get("discovered_on"),
+        "violation_ended_on": facts.get("violation_ended_on"),  # `record_facts` corrects it (§10.9)
+        "decision": facts.get("decision"),
+        "surcharge": f"{case_surcharge(facts, today):.2f}",
+        "enforcement_applied": bool(facts.get("enforcement_applied")),
+        "assigned_officer": officers[0] if officers else None,
+    }
+    if facts.get("panel"):
+        out["panel"] = list(facts["panel"])
     return out

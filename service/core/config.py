@@ -60,6 +60,13 @@ class Settings(BaseSettings):
     """The longest a dispatcher flow run takes new handoffs. A run of `dispatch_handoffs` still RUNNING
     after this plus `delivery_lease_seconds` belonged to a killed process: dispatchers mark it CRASHED."""
 
+    machine_version: int = 2
+    """The case machine new cases get (SPEC §10.1: the latest); a case keeps its version for life."""
+    collective_after_hearing: bool = True
+    """Version 2: a decision after a hearing needs 负责人集体讨论 (local practice, SPEC §10.3 guard 5)."""
+    city_reviews_districts: bool = True
+    """Version 2: reviewers of 150600 may review the districts' cases (SPEC §10.2)."""
+
     cookie_secure: bool = False
     """Mark the board's cookies `Secure` (send them over HTTPS only): set it behind TLS."""
     principal_cache_seconds: float = 2.0

@@ -53,6 +53,8 @@ class Principal(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     disabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     """A disabled principal's token is refused (401) by the API and the board alike."""
+    legal_qualified: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """法律职业资格 (reviewers only; 行政处罚法 art. 58 ¶2)."""
     version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     """Length of the principal's audit stream (disable, enable, rename, token rotation); 0 until the first."""
     head_hash: Mapped[str | None] = mapped_column(String(64))

@@ -33,14 +33,17 @@ def new_token() -> str:
 
 
 def actor_of(p: Principal) -> Actor:
-    return Actor(id=p.id, role=Role(p.role), district=p.district, agency=p.agency)
+    return Actor(id=p.id, role=Role(p.role), district=p.district, agency=p.agency,
+                 legal_qualified=bool(p.legal_qualified))
 
 
 def create_principal(session: Session, *, name: str, role: Role, district: str | None = None,
                      agency: str | None = None, token: str | None = None,
-                     principal_id: str | None = None) -> tuple[Principal, str]:
-    """Validate the role's binding (SPEC §6) and store the principal; returns the clear token."""
-    if role in (Role.officer, Role.supervisor):
+                     principal_id: str | None = None, legal_qualified: bool | None = None) -> tuple[Principal, str]:
+    """Validate the role's binding (SPEC §6, §10.2) and store the principal; returns the clear token."""
+    if legal_qualified is not None and role is not Role.reviewer:
+        raise InvalidData("legal_qualified is for reviewers only", fields=["legal_qualified"])
+    if role in (Role.officer, Role.supervisor, Role.reviewer):
         if not district:
             raise InvalidData(f"a {role} needs a district", fields=["district"])
     elif role is Role.city:
@@ -60,7 +63,8 @@ def create_principal(session: Session, *, name: str, role: Role, district: str |
         raise InvalidData(f"unknown agency {agency}", fields=["agency"])
     token = token or new_token()
     principal = Principal(id=principal_id or str(uuid.uuid4()), name=name, role=str(role), district=district,
-                          agency=agency, token_hash=hash_token(token), created_at=datetime.now(UTC))
+                          agency=agency, token_hash=hash_token(token), created_at=datetime.now(UTC),
+                          legal_qualified=bool(legal_qualified))
     session.add(principal)
     session.flush()
     return principal, token

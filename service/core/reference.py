@@ -48,6 +48,8 @@ def load_rules(session: Session, settings: Settings) -> Rules:
         major_case_threshold=settings.major_case_threshold,
         assistance_workdays=settings.assistance_workdays,
         case_prefixes={code: prefix for code, prefix in session.execute(select(District.code, District.case_prefix))},
+        collective_after_hearing=settings.collective_after_hearing,
+        city_reviews_districts=settings.city_reviews_districts,
     )
 
 

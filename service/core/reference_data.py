@@ -50,4 +50,16 @@ def default_agencies() -> list[dict[str, str]]:
     for division, place in CROSS_REGION.items():
         rows.append({"code": f"bureau-{division}", "kind": "bureau", "division": division,
                      "name": f"{place}市场监督管理局"})
+    rows.extend(version_2_agencies())
+    return rows
+
+
+def version_2_agencies() -> list[dict[str, str]]:
+    """The agencies machine version 2 sends to (SPEC §10.3, §10.4): the people's government of the
+    city and of each district (行政复议), and the 呼和浩特市中级人民法院, which hears invention and
+    utility-model patent cases for the whole region (法释〔2022〕13号 art. 1)."""
+    rows = [{"code": f"government-{division}", "kind": "government", "division": division,
+             "name": f"{place}人民政府"} for division, (place, _prefix) in DISTRICTS.items()]
+    rows.append({"code": "court-150100", "kind": "court", "division": "150100",
+                 "name": "呼和浩特市中级人民法院"})
     return rows

@@ -93,6 +93,10 @@ class CaseCreate(Strict):
     marks_count: int | None = Field(default=None, ge=0, le=100_000)
     received_at: Timestamp | None = None
     violation_ended_on: Day | None = None
+    patent_type: Literal["invention", "utility_model", "design", "none"] | None = None
+    """Machine version 2 (SPEC §10.4): required on `patent_dispute`; `none` only on `patent_counterfeit`."""
+    public_safety: bool = False
+    """Machine version 2 (SPEC §10.3 accept): life, health, safety or financial security: 5 years' limitation."""
 
 
 class PrincipalCreate(Strict):
@@ -100,6 +104,8 @@ class PrincipalCreate(Strict):
     role: Role
     district: Code | None = None
     agency: Code | None = None
+    legal_qualified: bool | None = None
+    """法律职业资格 (reviewers only, SPEC §10.2)."""
 
 
 class EventIn(Strict):

@@ -22,7 +22,7 @@ from state_machines.errors import Forbidden, GuardFailed, InvalidData, InvalidTr
 from state_machines.identifiers import mask_id_number, redact_id_numbers
 from state_machines.principals import DISTRICT_ROLES, OVERSIGHT_ROLES, Actor
 from state_machines.types import CHINA_TZ
-from state_machines.vocabulary import KINDS, STATE_LABELS, Role
+from state_machines.vocabulary import KINDS, STATE_LABELS_V2, Role
 
 DISHONEST_LABELS = {"proposed": "待决定", "approved": "已列入", "rejected": "不予列入", "repaired": "已信用修复"}
 DISHONEST_EVENTS = {"approve": ("proposed", "approved"), "reject": ("proposed", "rejected"),
@@ -71,7 +71,7 @@ def get_party(session: Session, actor: Actor, party_id: str) -> dict:
         entry = {"number": c.number, "district": c.district, "role": role}
         if actor.role in OVERSIGHT_ROLES or actor.district == c.district:
             entry.update({"id": c.id, "title": c.title, "kind": c.kind, "state": c.state,
-                          "state_label": STATE_LABELS[c.state], "outcome": c.outcome,
+                          "state_label": STATE_LABELS_V2[c.state], "outcome": c.outcome,
                           "received_at": c.received_at.astimezone(CHINA_TZ).isoformat()})
         cases.append(entry)
     today = datetime.now(UTC).astimezone(CHINA_TZ).date()

@@ -28,7 +28,8 @@ from service.handoffs.models import Handoff
 from service.handoffs.outbox import append_event
 from state_machines import clocks as ck
 from state_machines.case_machine import Rules, today_in_china
-from state_machines.vocabulary import FINAL_STATES, STATE_LABELS, Role
+from state_machines.clocks_v2 import CLOCK_LABELS_V2, clocks_for
+from state_machines.vocabulary import FINAL_STATES, STATE_LABELS_V2, Role
 
 
 @dataclass
@@ -84,7 +85,7 @@ def sweep(session: Session, rules: Rules, now: datetime, channel: Channel | None
     for case in cases:
         result.cases_checked += 1
         for name, raw in case.facts.get("clocks", {}).items():
-            spec, state = ck.CLOCKS[name], ck.ClockState.from_json(raw)
+            spec, state = clocks_for(case.machine_version)[name], ck.ClockState.from_json(raw)
             status = ck.display_status(rules.calendar, spec, state, today, rules.due_soon_workdays)
             level = {ck.ClockStatus.due_soon: "due_soon", ck.ClockStatus.overdue: "overdue",
                      ck.ClockStatus.lapsed: "lapsed"}.get(status)
@@ -174,8 +175,8 @@ def _escalate(session: Session, case: Case, clock: str, due: date, now: datetime
 
 def _context(case: Case, clock: str, due: date, today: date, rules: Rules, districts: dict[str, str]) -> dict:
     return {
-        "number": case.number, "title": case.title, "clock": clock, "clock_label": ck.CLOCK_LABELS[clock],
-        "due": due.isoformat(), "state_label": STATE_LABELS[case.state],
+        "number": case.number, "title": case.title, "clock": clock, "clock_label": CLOCK_LABELS_V2.get(clock, clock),
+        "due": due.isoformat(), "state_label": STATE_LABELS_V2[case.state],
         "workdays_left": rules.calendar.workdays_between(today, due),
         "district_name": districts.get(case.district, case.district),
     }

@@ -31,6 +31,8 @@ from state_machines.types import BOUNDS_TEXT, CHINA_TZ, day_in_bounds
 from state_machines.vocabulary import FINAL_STATES, Role
 
 CHANNELS = ("partner", "paper", "callback")
+SANCTION_FIELDS = ("fine", "confiscation", "measures")
+"""What an administrative review's `changed` answer carries (SPEC §10.9); the case event validates it."""
 ACCEPTED_CALLBACKS = "accepted_callbacks"
 """Key in `Handoff.detail`: the signatures (hex → t) of the callbacks recorded lately, to answer a replay."""
 _ADDRESS = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://\S+|[^\s@'\"<>(){}\[\],;:]+@[^\s@'\"<>(){}\[\],;:]+")
@@ -73,7 +75,8 @@ def handoff_json(session: Session, h: Handoff, case: Case) -> dict:
         "answers": [{"decision": a.decision, "note": a.note, "reference": a.reference,
                      "until": a.until.isoformat() if a.until else None, "channel": a.channel, "actor": a.actor,
                      "at": a.at.astimezone(CHINA_TZ).isoformat()} for a in answers],
-        "allowed_decisions": hk.allowed_decisions(hk.KINDS[h.kind], h.status, _decisions(session, h)),
+        "allowed_decisions": hk.allowed_decisions(hk.kinds_for(case.machine_version)[h.kind], h.status,
+                                                  _decisions(session, h)),
         "created_at": h.created_at.astimezone(CHINA_TZ).isoformat(),
         "delivered_at": h.delivered_at.astimezone(CHINA_TZ).isoformat() if h.delivered_at else None,
         "letter_title": document.title,
@@ -158,7 +161,11 @@ def answer(session: Session, actor: Actor, handoff_id: str, body: dict, rules, *
     actor_id = actor.id
     decision, until = body["decision"], body.get("until")
     until_day = date.fromisoformat(until) if isinstance(until, str) else until
-    kind = hk.KINDS[h.kind]
+    kind = hk.kinds_for(case.machine_version)[h.kind]
+    sanction = {name: body[name] for name in SANCTION_FIELDS if body.get(name) is not None}
+    if sanction and decision != "changed":
+        raise InvalidData("fine, confiscation and measures go with the decision `changed` only",
+                          fields=sorted(sanction))
     outcome = hk.check_decision(kind, h.status, _decisions(session, h), decision, until_day, h.due)
     session.add(HandoffAnswer(handoff_id=h.id, decision=decision, note=body.get("note"),
                               reference=body.get("reference"), until=until_day, channel=channel, actor=actor_id,
@@ -170,7 +177,7 @@ def answer(session: Session, actor: Actor, handoff_id: str, body: dict, rules, *
                     **{k: body[k] for k in ("note", "reference") if body.get(k)}}
         try:
             advance(session, case_row, parties, Actor(actor_id, Role.supervisor, case.district), actor_id,
-                    outcome.decision.case_event, {}, None, rules, now, recorded=recorded)
+                    outcome.decision.case_event, sanction, None, rules, now, recorded=recorded)
         except InvalidTransition as exc:
             raise InvalidTransition(f"the case is {case_row.state}: {exc.message}", allowed_events=[]) from None
     elif h.kind == "assistance":
@@ -222,7 +229,7 @@ def retry(session: Session, actor: Actor, handoff_id: str, now: datetime | None 
 def validate_answer_body(body: object) -> dict:
     if not isinstance(body, dict):
         raise InvalidData("the body must be an object {decision, note?, reference?, until?}", fields=["body"])
-    extra = sorted(set(body) - {"decision", "note", "reference", "until", "channel"})
+    extra = sorted(set(body) - {"decision", "note", "reference", "until", "channel", *SANCTION_FIELDS})
     if extra:
         raise InvalidData(f"unknown field(s): {', '.join(extra)}", fields=extra)
     if not isinstance(body.get("decision"), str) or not body["decision"]:

@@ -36,7 +36,7 @@ AMOUNT_LABELS = {
 }
 LEASE = timedelta(seconds=120)
 LETTER_DEFAULTS = {"grounds": "", "reconsideration": False, "question": "", "agreement": "", "effective_on": "",
-                   "reason": "", "request": ""}
+                   "reason": "", "request": "", "received_on": "", "decision": None}
 """What a letter template may mention that only some openings carry."""
 
 
@@ -84,10 +84,11 @@ def open_handoffs(session: Session, case: Case, parties: dict[str, tuple[CasePar
                   openings: list[Opening], rules: Rules, actor: str, now: datetime) -> list[Handoff]:
     """Write each opening as a handoff with its letter, in the caller's transaction."""
     opened = []
+    kinds = hk.kinds_for(case.machine_version)  # version 2 names its agencies itself (§10.4, §10.7)
     for opening in openings:
-        if opening.kind not in hk.KINDS:
+        if opening.kind not in kinds:
             continue  # e.g. `transfer`: an assistance request, not a handoff
-        kind = hk.KINDS[opening.kind]
+        kind = kinds[opening.kind]
         code = hk.target_agency(kind, opening.agency, case.district, Track(case.track), rules.agencies)
         agency = session.get(Agency, code)
         handoff_id = str(uuid.uuid4())
@@ -117,8 +118,14 @@ def open_handoffs(session: Session, case: Case, parties: dict[str, tuple[CasePar
     return opened
 
 
+def handoff_kind(name: str) -> hk.HandoffKind:
+    """A handoff kind by name, for what every version shares (title, answer period): version 2's
+    table holds version 1's kinds too; the decisions a case takes come from `hk.kinds_for(version)`."""
+    return hk.KINDS_V2[name]
+
+
 def mark_delivered(session: Session, h: Handoff, rules: Rules, now: datetime, channel: str) -> None:
-    kind = hk.KINDS[h.kind]
+    kind = handoff_kind(h.kind)
     h.delivered_at, h.next_attempt_at, h.claimed_until, h.last_error = now, None, None, None
     if h.due is None:
         h.due = hk.answer_due(kind, rules.calendar, today_in_china(now))

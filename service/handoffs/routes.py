@@ -36,6 +36,10 @@ class AnswerIn(Strict):
     reference: str | None = None
     until: str | None = None
     channel: Literal["partner", "paper"] | None = None
+    fine: str | int | None = None
+    """With `changed` (an administrative review, SPEC §10.9): the changed decision's fine (yuan)."""
+    confiscation: str | int | None = None
+    measures: list[str] | None = None
 
 
 def _body(raw: bytes) -> dict:

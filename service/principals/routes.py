@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path, Query, Request
 from pydantic import Field, HttpUrl, model_validator
 from sqlalchemy import select
 
@@ -14,7 +14,7 @@ from service.core.models import Agency, Principal
 from service.core.principals import create_principal
 from service.core.schemas import PrincipalCreate, Strict
 from service.principals.service import rotate_token, update_principal
-from state_machines.errors import InvalidData, NotFound
+from state_machines.errors import Forbidden, InvalidData, NotFound
 from state_machines.types import ShortText
 from state_machines.vocabulary import Role
 
@@ -26,19 +26,36 @@ def post_principal(body: PrincipalCreate, actor: CurrentActor, runtime: RuntimeD
     require(actor, Role.admin)
     with runtime.db.write() as session:
         principal, token = create_principal(session, name=body.name, role=body.role, district=body.district,
-                                            agency=body.agency)
+                                            agency=body.agency, legal_qualified=body.legal_qualified)
     return {"id": principal.id, "token": token}
 
 
 def principal_json(p: Principal) -> dict:
     return {"id": p.id, "name": p.name, "role": p.role, "district": p.district, "agency": p.agency,
-            "disabled": p.disabled, "created_at": p.created_at.isoformat()}
+            "disabled": p.disabled, "legal_qualified": p.legal_qualified, "created_at": p.created_at.isoformat()}
 
 
 @router.get("/principals")
-def list_principals(actor: CurrentActor, session: ReadSession) -> dict:
+def list_principals(actor: CurrentActor, session: ReadSession,
+                    district: Annotated[str | None, Query(max_length=6)] = None,
+                    role: Role | None = None) -> dict:
+    """Everything to admins; to a supervisor, the ids and names of its district's enabled principals,
+    so that it can name officers (`co_officer`, `officers`, `panel`, `presided_by`; SPEC §10.9)."""
+    if actor.role is Role.supervisor:
+        if district not in (None, actor.district):
+            raise Forbidden("you read your own district's people only")
+        query = select(Principal).where(Principal.district == actor.district, Principal.disabled.is_(False))
+        if role is not None:
+            query = query.where(Principal.role == str(role))
+        rows = session.scalars(query.order_by(Principal.created_at, Principal.id))
+        return {"items": [{"id": p.id, "name": p.name, "role": p.role} for p in rows], "next_cursor": None}
     require(actor, Role.admin)
-    rows = session.scalars(select(Principal).order_by(Principal.created_at, Principal.id))
+    query = select(Principal)
+    if district is not None:
+        query = query.where(Principal.district == district)
+    if role is not None:
+        query = query.where(Principal.role == str(role))
+    rows = session.scalars(query.order_by(Principal.created_at, Principal.id))
     return {"items": [principal_json(p) for p in rows], "next_cursor": None}
 
 
@@ -47,11 +64,13 @@ class PrincipalPatch(Strict):
 
     name: ShortText | None = None
     disabled: bool | None = None
+    legal_qualified: bool | None = None
+    """法律职业资格 (reviewers only, SPEC §10.2)."""
 
     @model_validator(mode="after")
     def _something(self) -> PrincipalPatch:
-        if self.name is None and self.disabled is None:
-            raise ValueError("give name and/or disabled")
+        if self.name is None and self.disabled is None and self.legal_qualified is None:
+            raise ValueError("give name, disabled and/or legal_qualified")
         return self
 
 
@@ -64,7 +83,8 @@ def patch_principal(principal_id: PrincipalId, body: PrincipalPatch, actor: Curr
     """Rename, disable or enable: effective at once here, within `IPCASE_PRINCIPAL_CACHE_SECONDS` elsewhere."""
     require(actor, Role.admin)
     with runtime.db.write() as session:
-        principal = update_principal(session, principal_id, actor.id, name=body.name, disabled=body.disabled)
+        principal = update_principal(session, principal_id, actor.id, name=body.name, disabled=body.disabled,
+                                     legal_qualified=body.legal_qualified)
         answer = principal_json(principal)
     forget_principals(request)
     return answer

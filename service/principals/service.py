@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from service.audit import service as audit
 from service.core.models import Principal
 from service.core.principals import hash_token, new_token
-from state_machines.errors import GuardFailed, NotFound
+from state_machines.errors import GuardFailed, InvalidData, NotFound
 from state_machines.vocabulary import Role
 
 log = logging.getLogger("ipcase.principals")
@@ -47,8 +47,9 @@ def _locked(session: Session, principal_id: str) -> Principal:
 
 
 def update_principal(session: Session, principal_id: str, actor: str, *, name: str | None = None,
-                     disabled: bool | None = None) -> Principal:
-    """Rename, disable or enable; an actual change is audited, a repeated one records nothing.
+                     disabled: bool | None = None, legal_qualified: bool | None = None) -> Principal:
+    """Rename, disable or enable, or mark a reviewer's 法律职业资格; an actual change is audited, a
+    repeated one records nothing.
 
     The last enabled admin cannot be disabled: nobody could enable anyone again through the API.
     """
@@ -64,6 +65,11 @@ def update_principal(session: Session, principal_id: str, actor: str, *, name: s
             raise GuardFailed("the last enabled admin cannot be disabled")
         principal.disabled = disabled
         _record(session, principal, "disable" if disabled else "enable", actor, before, {})
+    if legal_qualified is not None and legal_qualified != principal.legal_qualified:
+        if principal.role != Role.reviewer:
+            raise InvalidData("legal_qualified is for reviewers only", fields=["legal_qualified"])
+        principal.legal_qualified = legal_qualified
+        _record(session, principal, "set_legal_qualified", actor, before, {"legal_qualified": legal_qualified})
     session.flush()
     return principal
 

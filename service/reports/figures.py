@@ -21,7 +21,7 @@ from service.cases.models import Case, CaseParty, Event, Party
 from service.cases.view import money
 from service.core.models import District, Principal
 from state_machines.types import CHINA_TZ
-from state_machines.vocabulary import KINDS, OUTCOMES, SECTORS, SOURCES, STATE_LABELS, VENUES
+from state_machines.vocabulary import KINDS, OUTCOMES, SECTORS, SOURCES, STATE_LABELS_V2, VENUES
 
 
 @dataclass(frozen=True)
@@ -280,7 +280,7 @@ def case_details(session: Session, period: Period, district: str | None) -> dict
             "number": c.number, "title": c.title, "kind": KINDS[c.kind][1], "district": c.district_name,
             "respondent": c.respondent, "respondent_credit_code": c.credit_code, "complainant": c.complainant,
             "received_on": day(c.received_at), "filed_on": day(c.filed_at), "closed_on": day(c.closed_at),
-            "state": STATE_LABELS[c.state], **{m: money(getattr(c, m)) for m in DETAIL_MONEY},
+            "state": STATE_LABELS_V2[c.state], **{m: money(getattr(c, m)) for m in DETAIL_MONEY},
             "outcome": OUTCOME_LABELS.get(c.outcome, "") if c.outcome else "",
             "referred_to_police": "是" if c.referred else "否", "officer": c.officer,
         })

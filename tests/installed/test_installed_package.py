@@ -77,7 +77,8 @@ def test_ipcase_serve_from_the_installed_wheel_answers_the_smoke(wheel: Path, tm
     env = {k: v for k, v in os.environ.items() if not k.startswith(("IPCASE_", "PYTHONPATH"))}
     env.update(IPCASE_BOOTSTRAP_ADMIN_TOKEN=ADMIN, IPCASE_DATABASE_URL=f"sqlite:///{work / 'ipcase.db'}",
                IPCASE_SWEEP_INTERVAL_SECONDS="0", IPCASE_PUBLIC_URL=base, PREFECT_HOME=str(work / "prefect"),
-               PREFECT_SERVER_ANALYTICS_ENABLED="false", PREFECT_LOGGING_LEVEL="WARNING")
+               PREFECT_SERVER_ANALYTICS_ENABLED="false", PREFECT_LOGGING_LEVEL="WARNING",
+               IPCASE_MACHINE_VERSION="1")  # smoke.py walks machine version 1 (SPEC §3)
     log = (work / "serve.log").open("w")
     server = subprocess.Popen([str(venv / "bin" / "ipcase"), "serve", "--port", str(port)], cwd=work, env=env,
                               stdout=log, stderr=subprocess.STDOUT)

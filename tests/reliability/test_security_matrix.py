@@ -65,7 +65,7 @@ MATRIX: dict[str, dict[str, int]] = {
     "POST /api/v1/notifications/{notification_id}/read": everyone(404),
     "GET /api/v1/escalations": READERS,
     "POST /api/v1/principals": everyone(422),
-    "GET /api/v1/principals": {**everyone(403), "admin": 200},
+    "GET /api/v1/principals": {**everyone(403), "admin": 200, "supervisor": 200},  # its district's (§10.9)
     "GET /api/v1/agencies": everyone(200),
     "PATCH /api/v1/agencies/{code}": everyone(422),
     "GET /api/v1/audit/events": {**everyone(403), "auditor": 200, "city": 200, "admin": 200},
