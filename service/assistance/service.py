@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from notifications.letters import render_letter
 from service.assistance.models import AssistanceReply, AssistanceRequest
 from service.audit import service as audit
+from service.cases import ports
 from service.cases.models import Case, CaseParty, Document, Party
 from service.cases.view import load_parties, party_json
 from service.core.models import Principal
@@ -370,3 +371,17 @@ def due_today(r: AssistanceRequest, today: date) -> bool:
     return r.due is not None and today > r.due
 
 
+def _open_transfer(session: Session, case: Case, opening, actor_id: str, now: datetime, rules: Rules,
+                   reason: str | None) -> None:
+    open_transfer(session, case, opening.detail["to_district"], actor_id, now, rules)
+
+
+def _open_designation(session: Session, case: Case, opening, actor_id: str, now: datetime, rules: Rules,
+                      reason: str | None) -> None:
+    open_designation(session, case, actor_id, now, rules, reason)
+
+
+# what a case event opens here, and who reads a case as a share (cases may not import this module)
+ports.provide_opener("transfer", _open_transfer)
+ports.provide_opener("designation", _open_designation)
+ports.provide_sharer(shares_case)

@@ -16,8 +16,8 @@ from types import SimpleNamespace
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from service.assistance.service import open_designation, open_transfer
 from service.audit import service as audit
+from service.cases import ports
 from service.cases.models import AMOUNT_COLUMNS, Case, CaseParty, IdempotencyKey, Party
 from service.cases.queries import CASE_READERS, _readers_only, _shared_only
 from service.cases.view import (
@@ -31,7 +31,6 @@ from service.cases.view import (
 )
 from service.core.models import Principal
 from service.core.schemas import decode_json_body
-from service.handoffs.outbox import open_handoffs
 from state_machines import case_machine_v2
 from state_machines.case_machine import (
     Rules,
@@ -316,12 +315,12 @@ def apply_step(session: Session, row: Case | LockedCase, parties: dict, step: St
         # log's id order (`/audit/events`) has every handoff after the case event that opened it
         audit.insert_events(session, events)
         events.clear()
-    open_handoffs(session, row, parties, step.openings, rules, actor_id, now)
+    if not step.openings:
+        return
+    ports.open_handoffs(session, row, parties, step.openings, rules, actor_id, now)
     for opening in step.openings:
-        if opening.kind == "transfer":
-            open_transfer(session, row, opening.detail["to_district"], actor_id, now, rules)
-        elif opening.kind == "designation":
-            open_designation(session, row, actor_id, now, rules, step.reason)
+        if opening.kind in ("transfer", "designation"):  # assistance requests, not handoffs
+            ports.open_other(opening.kind, session, row, opening, actor_id, now, rules, step.reason)
 
 
 def _apply(row: Case | LockedCase, step: Step, now: datetime) -> None:

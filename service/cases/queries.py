@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from service.assistance.service import shares_case
+from service.cases import ports
 from service.cases.models import Case, Event
 from service.cases.view import case_json, load_parties_of, risks
 from service.core.pagination import by_time_and_id, decode_cursor, page
@@ -58,7 +58,7 @@ def _shared_only(session: Session, actor: Actor, row, *, city_reviews_districts:
         raise NotFound("no such case")
     if actor.sees_district(row.district, city_reviews_districts=city_reviews_districts):
         return False
-    if shares_case(session, actor, row):
+    if ports.shared(session, actor, row):
         return True
     raise NotFound("no such case")
 

@@ -9,11 +9,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.audit import service as audit
+from service.cases import ports
 from service.cases.models import Case, CaseNumberCounter, CaseParty, Party
 from service.cases.view import case_json, load_parties, next_due, snapshot, to_cents
 from service.core.schemas import CaseCreate, PartyIn
 from service.core.sql import insert_if_absent, upsert_insert
-from service.handoffs.outbox import open_handoffs
 from state_machines.case_machine import CaseSnapshot, Opening, Rules, initial_facts, major_case_due
 from state_machines.errors import Forbidden, InvalidData
 from state_machines.principals import DISTRICT_ROLES, Actor
@@ -156,7 +156,7 @@ def register_case(session: Session, actor: Actor, rules: Rules, prefixes: dict[s
     snap = snapshot(row, *(loaded.get("respondent") or (None, None)))
     if major_case_due(snap.amounts, row.facts, rules):
         row.facts = {**row.facts, "major_case_reported": True}
-        open_handoffs(session, row, loaded, [Opening("major_case", detail={"reason": "涉案金额达到重大案件标准"})],
-                      rules, actor.id, now)
+        major = Opening("major_case", detail={"reason": "涉案金额达到重大案件标准"})
+        ports.open_handoffs(session, row, loaded, [major], rules, actor.id, now)
         session.flush()
     return row

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from notifications.delivery import Letter
 from notifications.letters import render_letter
 from service.audit import service as audit
+from service.cases import ports
 from service.cases.models import Case, CaseParty, Document, Party
 from service.cases.view import money
 from service.core.config import get_settings
@@ -198,3 +199,6 @@ def record_attempt(session: Session, handoff_id: str, rules: Rules, backoff: lis
         h.last_error, h.claimed_until = error, None
         h.next_attempt_at = now + timedelta(seconds=backoff[h.attempts - 1])
     return h.status
+
+
+ports.provide_handoffs(open_handoffs)  # case events open handoffs through it (cases may not import us)
