@@ -17,8 +17,10 @@ from . import clocks as ck
 from . import guards
 from .calendar import WorkCalendar
 from .case_table import ROW_BY_EVENT, events_from, next_state
+from .case_table_v2 import ROW_BY_EVENT_V2
 from .errors import Forbidden, InvalidData, InvalidTransition
 from .event_data import EVENT_DATA, REASON_REQUIRED, unknown_fields
+from .event_data_v2 import unknown_fields_v2
 from .principals import Actor, may_fire
 from .types import CHINA_TZ
 from .vocabulary import FINAL_STATES, Track
@@ -103,11 +105,8 @@ def today_in_china(now: datetime) -> date:
 def check_request(actor: Actor, event: object, data: object, reason: object, *, shared_only: bool = False,
                   version: int = 1) -> None:
     """Steps 2 and 3 of SPEC §3's refusal order: the body's shape, then the role (of `version`'s table)."""
-    if version != 1:
-        from .case_machine_v2 import check_request_v2
-
-        return check_request_v2(actor, event, data, reason, shared_only=shared_only)
-    if not isinstance(event, str) or event not in ROW_BY_EVENT:
+    rows, unknown = (ROW_BY_EVENT, unknown_fields) if version == 1 else (ROW_BY_EVENT_V2, unknown_fields_v2)
+    if not isinstance(event, str) or event not in rows:
         raise InvalidData(f"unknown event {event!r}", fields=["event"])
     if not isinstance(data, dict):
         raise InvalidData("`data` must be an object", fields=["data"])
@@ -115,10 +114,10 @@ def check_request(actor: Actor, event: object, data: object, reason: object, *, 
         raise InvalidData("`reason` must be a string", fields=["reason"])
     if isinstance(reason, str) and len(reason) > 2000:
         raise InvalidData("`reason` is longer than 2000 characters", fields=["reason"])
-    extra = unknown_fields(event, data)
+    extra = unknown(event, data)
     if extra:
         raise InvalidData(f"unknown field(s) for {event}: {', '.join(extra)}", fields=extra)
-    if not may_fire(actor, event, shared_only=shared_only):
+    if not may_fire(actor, event, shared_only=shared_only, version=version):
         raise Forbidden(f"role {actor.role} may not fire {event}")
 
 

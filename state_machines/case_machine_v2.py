@@ -12,33 +12,15 @@ from pydantic import ValidationError
 from . import clocks as ck
 from . import guards_v2
 from .case_machine import CaseSnapshot, Rules, Step, _copy_facts, today_in_china
-from .case_table_v2 import ROW_BY_EVENT_V2, events_from_v2, next_state_v2
+from .case_table_v2 import events_from_v2, next_state_v2
 from .clocks_v2 import CLOCKS_V2
 from .effects_v2 import apply_effects, update_clocks
 from .errors import Forbidden, InvalidData, InvalidTransition
-from .event_data_v2 import EVENT_DATA_V2, REASON_REQUIRED_V2, unknown_fields_v2
+from .event_data_v2 import EVENT_DATA_V2, REASON_REQUIRED_V2
 from .principals import Actor, may_fire
 from .vocabulary import Role, Track
 
 REVIEW_EVENTS = frozenset({"pass_review", "return_review"})
-
-
-def check_request_v2(actor: Actor, event: object, data: object, reason: object, *,
-                     shared_only: bool = False) -> None:
-    """Steps 2 and 3 of the refusal order against version 2's table: the body's shape, then the role."""
-    if not isinstance(event, str) or event not in ROW_BY_EVENT_V2:
-        raise InvalidData(f"unknown event {event!r}", fields=["event"])
-    if not isinstance(data, dict):
-        raise InvalidData("`data` must be an object", fields=["data"])
-    if reason is not None and not isinstance(reason, str):
-        raise InvalidData("`reason` must be a string", fields=["reason"])
-    if isinstance(reason, str) and len(reason) > 2000:
-        raise InvalidData("`reason` is longer than 2000 characters", fields=["reason"])
-    extra = unknown_fields_v2(event, data)
-    if extra:
-        raise InvalidData(f"unknown field(s) for {event}: {', '.join(extra)}", fields=extra)
-    if not may_fire(actor, event, shared_only=shared_only, version=2):
-        raise Forbidden(f"role {actor.role} may not fire {event}")
 
 
 def actor_refusal(case: CaseSnapshot, actor: Actor, event: str) -> str | None:
