@@ -47,6 +47,10 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
     import uvicorn
 
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    # Prefect gives its ephemeral server 20 s to answer, then raises and starts another on the
+    # next call without stopping the first: on a busy machine they pile up, each importing at
+    # full CPU. A start that is slow is better than several.
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
     # uvicorn re-raises SIGTERM after its graceful shutdown; exiting through SystemExit instead
     # runs the atexit hooks, which stop Prefect's ephemeral server rather than orphan it.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))

@@ -9,6 +9,11 @@ starting a failing flow run every poll. A process killed with `kill -9` cannot e
 so every dispatcher, at start and then every minute, marks CRASHED the runs of
 `dispatch_handoffs` still RUNNING long after any run may last (`crash_stale_runs`); their
 handoffs' leases have run out by then and the next pass delivers them (same idempotency key).
+
+Against Prefect's ephemeral mode (no PREFECT_API_URL: the embedded default) that first call would
+start a Prefect server subprocess, seconds of both cores, in the first minute of every start,
+for nothing when no letter is due. There the reconciliation waits for the first due handoff:
+runs of a killed process can only matter to a process that delivers again.
 """
 
 from __future__ import annotations
@@ -94,6 +99,13 @@ def _listen_for_commits(runtime: Runtime, stop: threading.Event) -> None:
             stop.wait(2.0)
 
 
+def _remote_orchestrator() -> bool:
+    """Whether Prefect's API is a server of its own (PREFECT_API_URL), not the ephemeral subprocess."""
+    from prefect.settings import get_current_settings
+
+    return bool(get_current_settings().api.url)
+
+
 class Dispatcher:
     def __init__(self, runtime: Runtime, poll_seconds: float) -> None:
         self.runtime = runtime
@@ -101,6 +113,7 @@ class Dispatcher:
         self.stop = threading.Event()
         self._backoff = 0.0
         self._next_reconcile = 0.0
+        self._orchestrator_started: bool | None = None  # known at the first pass, off the caller's thread
 
     def start(self) -> threading.Event:
         context.use(self.runtime)
@@ -140,13 +153,17 @@ class Dispatcher:
         from .handoffs import dispatch_handoffs
 
         runtime, settings = self.runtime, self.runtime.settings
-        if time.monotonic() >= self._next_reconcile:
+        with runtime.db.read() as session:
+            due = outbox.has_due(session, datetime.now(UTC))
+        if self._orchestrator_started is None:
+            self._orchestrator_started = _remote_orchestrator()
+        if due:
+            self._orchestrator_started = True
+        if self._orchestrator_started and time.monotonic() >= self._next_reconcile:
             crash_stale_runs(stale_after(runtime))
             runtime.orchestrator.report(True)
             every = min(RECONCILE_EVERY_SECONDS, max(5.0, stale_after(runtime).total_seconds() / 2))
             self._next_reconcile = time.monotonic() + every
-        with runtime.db.read() as session:
-            due = outbox.has_due(session, datetime.now(UTC))
         if due:
             dispatch_handoffs(linger_seconds=settings.dispatch_linger_seconds,
                               max_seconds=settings.dispatch_run_max_seconds)
