@@ -43,6 +43,9 @@ def create_app(runtime: Runtime) -> FastAPI:
         title="ipcase",
         version="0.1.0",
         description="知识产权行政保护案件办理 — IP enforcement cases for a city bureau and its districts.",
+        # FastAPI's OpenTelemetry hooks ask the global providers (and the environment) on every
+        # request; the service's metrics are Prometheus (/metrics), so they stay off.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.runtime = runtime
     app.state.events = events

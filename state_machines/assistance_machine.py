@@ -140,6 +140,10 @@ class DesignateData(BaseModel):
 EVENT_DATA_V2: dict[str, type[BaseModel]] = {**EVENT_DATA, "dispute": NoData, "designate": DesignateData}
 
 
+DESIGNATION_EVENTS_V1 = {"transfer_designated": "transfer_accepted", "transfer_designated_back": "transfer_declined"}
+"""A version-1 case, designated (§10.9): the events of its own table that end a transfer the same way."""
+
+
 def designation_event(designated: str, sending_district: str) -> str:
     """The system event on the original case when the city designates (SPEC §10.5, §10.9)."""
     return "transfer_designated_back" if designated == sending_district else "transfer_designated"

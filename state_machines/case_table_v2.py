@@ -31,6 +31,7 @@ ROWS_V2: tuple[Row, ...] = (
     Row("transfer_jurisdiction", ("received", "filed"), "transferring", S),  # not after a transfer (§10.5)
     Row("request_designation", ("received", "filed"), "transferring", S),  # only after a transfer (§10.9)
     Row("transfer_accepted", ("transferring",), "transferred_out", X),
+    Row("transfer_disputed", ("transferring",), SAME, X),  # the receiving district disputed: the city designates
     Row("transfer_designated", ("transferring",), "transferred_out", X),  # the city designated another
     Row("transfer_designated_back", ("transferring",), ORIGIN, X, origin_fact="transferring_from"),
     Row("start_mediation", ("filed",), "mediating", O, R),

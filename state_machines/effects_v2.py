@@ -266,7 +266,7 @@ def update_clocks(case: CaseSnapshot, step: Step, rules: Rules, today: date) -> 
         start("administrative_review_reply", date.fromisoformat(d["received_on"]))
     elif event == "appeal":
         start("litigation_defence", _served_day(d["served_at"]))
-    elif event == "request_designation":
+    elif event in ("request_designation", "transfer_disputed"):
         start("designation", today)
     elif event == "mediation_succeeded":
         start("confirmation_application", date.fromisoformat(d["effective_on"]))

@@ -202,6 +202,7 @@ EVENT_DATA_V2: dict[str, type[EventData]] = {
     "assign": Assign,
     "record_facts": RecordFacts,
     "request_designation": NoData,
+    "transfer_disputed": NoData,
     "transfer_designated": NoData,
     "transfer_designated_back": NoData,
     "conclude_investigation": ConcludeInvestigation,

@@ -28,6 +28,7 @@ from service.core.pagination import by_time_and_id, page
 from service.handoffs.outbox import letter_context, open_handoffs
 from state_machines import assistance_machine as am
 from state_machines.case_machine import Opening, Rules, today_in_china
+from state_machines.clocks_v2 import CLOCKS_V2
 from state_machines.errors import Forbidden, GuardFailed, InvalidData, InvalidTransition, NotFound
 from state_machines.principals import DISTRICT_ROLES, OVERSIGHT_ROLES, Actor
 from state_machines.types import CHINA_TZ
@@ -129,7 +130,7 @@ def open_designation(session: Session, case: Case, actor_id: str, now: datetime,
     r = _new_request(session, case, "transfer", actor_id, f"报请指定管辖：{reason or case.title}", now, rules,
                      to_district=case.district)
     _append(session, r, "dispute", "disputed", actor_id, now, {"requested_by_case": True}, reason)
-    _notify_city(session, case, now, request=r.request)
+    _await_designation(session, case, r, rules, now)
 
 
 def _side(actor: Actor, r: AssistanceRequest, version: int = 1) -> am.Side | None:
@@ -205,9 +206,10 @@ def list_requests(session: Session, actor: Actor, *, case_id: str | None, direct
 
 
 def _version(r: AssistanceRequest, case: Case) -> int:
-    """A transfer request follows its case's machine (version 2: disputed and designated, SPEC §10.5);
-    the other requests have one machine."""
-    return case.machine_version if r.kind == "transfer" else 1
+    """A transfer is accepted or disputed and then designated (SPEC §10.5) whatever its case's machine:
+    §10.9 makes designation reach version-1 cases from the upgrade on (a district may no longer
+    send a transfer back). The other requests have one machine."""
+    return 2 if r.kind == "transfer" else 1
 
 
 def fire(session: Session, actor: Actor, request_id: str, body: object, rules: Rules,
@@ -267,29 +269,26 @@ def fire(session: Session, actor: Actor, request_id: str, body: object, rules: R
         session.add(AssistanceReply(request_id=r.id, findings=parsed.findings, operation_date=parsed.date,
                                     place=parsed.place, actor=actor.id, at=now))
     case = session.scalar(select(Case).where(Case.id == r.case_id).with_for_update())
-    if r.kind == "transfer" and event in ("accept", "decline"):
-        _settle_transfer(session, actor, r, case, event == "accept", rules, now, advance)
+    if r.kind == "transfer" and event == "accept":
+        _settle_transfer(session, actor, r, case, rules, now, advance)
     elif r.kind == "transfer" and event == "designate":
         _designate(session, actor, r, case, parsed.district, rules, now, advance)
     elif r.kind == "transfer" and event == "dispute":
-        _notify_city(session, case, now, request=r.request)
+        if case.machine_version != 1:  # the sending case's `designation` clock (a clock of version 2, §10.9)
+            advance(session, case, load_parties(session, case.id), Actor(actor.id, Role.supervisor, case.district),
+                    actor.id, "transfer_disputed", {}, None, rules, now, recorded={"request_id": r.id})
+        _await_designation(session, case, r, rules, now)
     _append(session, r, event, dest or r.state, actor.id, now, parsed.model_dump(mode="json", exclude_none=True),
             reason)
     session.flush()
     return request_json(session, actor, r, case)
 
 
-def _settle_transfer(session: Session, actor: Actor, r: AssistanceRequest, case: Case, accepted: bool,
+def _settle_transfer(session: Session, actor: Actor, r: AssistanceRequest, case: Case,
                      rules: Rules, now: datetime, advance) -> None:
-    """Acceptance: a new case in the asked district and the original `transferred_out`; a decline:
-    the original goes back to where it was and its supervisors are told."""
+    """Acceptance: a new case in the asked district and the original `transferred_out`."""
     parties = load_parties(session, case.id)
     system = Actor(actor.id, Role.supervisor, case.district)
-    if not accepted:
-        advance(session, case, parties, system, actor.id, "transfer_declined", {}, None, rules, now,
-                recorded={"request_id": r.id})
-        _notify_supervisors(session, case, "transfer_declined", now, request=r.request)
-        return
     new_case = _copy_case(session, case, parties, r.to_district, actor, rules, now)
     r.new_case_id = new_case.id
     case.transferred_to = new_case.id
@@ -311,9 +310,24 @@ def _designate(session: Session, actor: Actor, r: AssistanceRequest, case: Case,
         r.new_case_id = new_case.id
         case.transferred_to = new_case.id
         recorded["new_case_id"] = new_case.id
-    advance(session, case, parties, system, actor.id, event, {}, None, rules, now, recorded=recorded)
+    # version 1 has no designation events: its own end of a transfer says the same (§10.9)
+    case_event = event if case.machine_version != 1 else am.DESIGNATION_EVENTS_V1[event]
+    advance(session, case, parties, system, actor.id, case_event, {}, None, rules, now, recorded=recorded)
     if event == "transfer_designated_back":
         _notify_supervisors(session, case, "transfer_designated_back", now, request=r.request)
+
+
+def _await_designation(session: Session, case: Case, r: AssistanceRequest, rules: Rules, now: datetime) -> None:
+    """A disputed transfer waits for the city (SPEC §10.5): it is listed among the city's escalations
+    until the `designation` clock's due date (10 working days where the case has no such clock,
+    version 1), and the city's people are told."""
+    from service.deadlines.service import escalate
+
+    raw = (case.facts or {}).get("clocks", {}).get("designation")
+    due = (date.fromisoformat(raw["due"]) if raw and raw.get("due")
+           else CLOCKS_V2["designation"].period.add(rules.calendar, today_in_china(now)))
+    escalate(session, case.id, case.district, "designation", due, now)
+    _notify_city(session, case, now, request=r.request)
 
 
 def _notify_city(session: Session, case: Case, now: datetime, **context: object) -> None:
@@ -365,6 +379,19 @@ def record_external_reply(session: Session, handoff_id: str, note: str | None, a
         return
     session.add(AssistanceReply(request_id=r.id, findings=note or "（无文字答复）", actor=actor_id, at=now))
     _append(session, r, "reply", "replied", actor_id, now, {"findings": note or "", "handoff_id": handoff_id})
+
+
+def disputed_transfers(session: Session) -> list[dict]:
+    """Transfers whose receiving district disputed jurisdiction, oldest first: the city's to designate
+    (SPEC §10.5), with the sending case and the `designation` clock's due date where it runs."""
+    rows = session.execute(
+        select(AssistanceRequest, Case).join(Case, Case.id == AssistanceRequest.case_id)
+        .where(AssistanceRequest.kind == "transfer", AssistanceRequest.state == "disputed")
+        .order_by(AssistanceRequest.created_at, AssistanceRequest.id).limit(200)).all()
+    return [{"request_id": r.id, "case_id": case.id, "number": case.number, "title": case.title,
+             "from_district": r.from_district, "to_district": r.to_district, "request": r.request,
+             "due": ((case.facts or {}).get("clocks", {}).get("designation") or {}).get("due")}
+            for r, case in rows]
 
 
 def due_today(r: AssistanceRequest, today: date) -> bool:

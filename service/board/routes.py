@@ -26,6 +26,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import case, func, select
 
+from service.assistance.service import disputed_transfers
 from service.cases import queries
 from service.cases.models import Case
 from service.cases.queries import CASE_READERS
@@ -213,14 +214,17 @@ def board(request: Request) -> Response:
                    func.sum(case(((Case.next_bureau_due >= today) & (Case.next_bureau_due <= horizon), 1), else_=0)))
             .where(Case.state.not_in(FINAL_STATES)).group_by(Case.district))}
         month = reports.figures_by_district(session, reports.Period.month(f"{today:%Y-%m}"))
+        names = dict(session.execute(select(District.code, District.name)).all())
         districts = [{"name": name, "by_state": by_state.get(code, {}), "open": sum(by_state.get(code, {}).values()),
                       "overdue": clocks.get(code, (0, 0))[0], "due_soon": clocks.get(code, (0, 0))[1],
                       "month": {k: month.get(code, {}).get(k, 0) for k in ("received", "filed", "closed")}}
                      for code, name in session.execute(select(District.code, District.name).order_by(District.code))
                      if actor.sees_district(code)]
+        disputes = [{**d, "from_name": names.get(d["from_district"], d["from_district"]),
+                     "to_name": names.get(d["to_district"], d["to_district"])} for d in disputed_transfers(session)]
     # the city's list holds only cases due soon or overdue: an empty list is not "no open cases"
     return _page(request, "city", who=who, districts=districts, states=NON_FINAL_STATES_V2, labels=STATE_LABELS_V2,
-                 cases=worklist, today=today, empty_worklist="没有即将到期或已超期的案件")
+                 cases=worklist, today=today, empty_worklist="没有即将到期或已超期的案件", disputes=disputes)
 
 
 @router.get("/board/cases/{case_id}")

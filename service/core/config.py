@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from decimal import Decimal
 from functools import lru_cache
 from typing import Literal
@@ -93,7 +94,15 @@ class Settings(BaseSettings):
 
     def ruling_district_set(self) -> frozenset[str]:
         extra = {d.strip() for d in self.ruling_districts.split(",") if d.strip()}
+        if extra:  # honoured so that a deployment's existing cases keep working; said once per process
+            _warn_once("IPCASE_RULING_DISTRICTS is deprecated (SPEC §10.9): patent rulings belong to the city "
+                       "bureau 150600; give an entrusted protection centre's staff principals of 150600")
         return frozenset(extra | {"150600"})
+
+
+@lru_cache
+def _warn_once(message: str) -> None:
+    logging.getLogger("ipcase").warning(message)
 
 
 @lru_cache

@@ -168,8 +168,13 @@ def _expire_handoffs(session: Session, rules: Rules, now: datetime, today: date,
 
 
 def _escalate(session: Session, case: Case, clock: str, due: date, now: datetime) -> bool:
-    return insert_if_absent(session, Escalation, {"id": str(uuid.uuid4()), "case_id": case.id,
-                                                  "district": case.district, "clock": clock, "due": due,
+    return escalate(session, case.id, case.district, clock, due, now)
+
+
+def escalate(session: Session, case_id: str, district: str, clock: str, due: date, now: datetime) -> bool:
+    """List a case for the city (超期督办, and what waits for its decision): once per clock and due date."""
+    return insert_if_absent(session, Escalation, {"id": str(uuid.uuid4()), "case_id": case_id,
+                                                  "district": district, "clock": clock, "due": due,
                                                   "created_at": now}, ["case_id", "clock", "due"])
 
 

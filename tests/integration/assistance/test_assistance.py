@@ -144,7 +144,8 @@ def test_jurisdiction_transfer_accepted_gives_a_new_linked_case(api: Api, people
     moving = api.ok(people["a_supervisor"], case["id"], "transfer_jurisdiction", {"to_district": B})
     assert moving["state"] == "transferring"
     [request] = api.get(people["b_supervisor"], "/assistance-requests", direction="received").json()["items"]
-    assert request["kind"] == "transfer" and request["allowed_events"] == ["accept", "decline"]
+    # SPEC §10.9: designation reaches version-1 cases too: a transfer is accepted or disputed
+    assert request["kind"] == "transfer" and request["allowed_events"] == ["accept", "dispute"]
     assert request_event(api, people["b_officer"], request["id"], "accept").status_code == 403
     accepted = request_event(api, people["b_supervisor"], request["id"], "accept")
     assert accepted.status_code == 200, accepted.text
@@ -164,17 +165,43 @@ def test_jurisdiction_transfer_accepted_gives_a_new_linked_case(api: Api, people
     assert api.get(people["city"], "/audit/verify").json()["ok"] is True
 
 
-def test_jurisdiction_transfer_declined_returns_the_original(api: Api, people) -> None:
+def test_a_version_1_transfer_disputed_is_designated_back_by_the_city(api: Api, people) -> None:
+    """SPEC §10.9: from the upgrade on, a version-1 case's transfer cannot be declined either; the
+    city designates, and the case ends the transfer through its own table's events."""
     case = api.create(people["a_officer"], penalty_case(A))
+    assert case["machine_version"] == 1
     api.ok(people["a_supervisor"], case["id"], "accept")
     api.ok(people["a_supervisor"], case["id"], "transfer_jurisdiction", {"to_district": B})
     [request] = api.get(people["b_supervisor"], "/assistance-requests", direction="received").json()["items"]
     declined = request_event(api, people["b_supervisor"], request["id"], "decline", reason="不属于本辖区管辖")
-    assert declined.status_code == 200 and declined.json()["state"] == "declined"
+    assert declined.status_code == 409
+    disputed = request_event(api, people["b_supervisor"], request["id"], "dispute", reason="不属于本辖区管辖")
+    assert disputed.status_code == 200 and disputed.json()["state"] == "disputed"
+    escalated = api.get(people["city"], "/escalations").json()["items"]
+    assert [(e["case_id"], e["clock"]) for e in escalated] == [(case["id"], "designation")]
+    back = request_event(api, people["city"], request["id"], "designate", {"district": A})
+    assert back.status_code == 200 and back.json()["state"] == "designated"
     back = api.get(people["a_officer"], f"/cases/{case['id']}").json()
     assert back["state"] == "filed" and "transferred_to" not in back
+    history = api.get(people["a_officer"], f"/cases/{case['id']}/history").json()["items"]
+    assert history[-1]["event"] == "transfer_declined" and history[-1]["data"]["designated"] == A
     inbox = api.get(people["a_supervisor"], "/notifications").json()["items"]
-    assert any(n["subject"].startswith("【移送被退回】") for n in inbox)
+    assert any(n["subject"].startswith("【指定管辖】") for n in inbox)
+
+
+def test_a_version_1_transfer_designated_elsewhere_gives_the_new_district_the_case(api: Api, people) -> None:
+    case = api.create(people["a_officer"], penalty_case(A))
+    api.ok(people["a_supervisor"], case["id"], "accept")
+    api.ok(people["a_supervisor"], case["id"], "transfer_jurisdiction", {"to_district": B})
+    [request] = api.get(people["b_supervisor"], "/assistance-requests", direction="received").json()["items"]
+    request_event(api, people["b_supervisor"], request["id"], "dispute", reason="违法行为地在达拉特旗")
+    done = request_event(api, people["city"], request["id"], "designate", {"district": "150621"})
+    assert done.status_code == 200, done.text
+    original = api.get(people["a_officer"], f"/cases/{case['id']}").json()
+    assert original["state"] == "transferred_out" and original["transferred_to"] == done.json()["new_case_id"]
+    new = api.get(people["city"], f"/cases/{done.json()['new_case_id']}").json()
+    assert new["district"] == "150621" and new["machine_version"] == 1 and new["source"] == "transfer"
+    assert api.get(people["city"], "/audit/verify").json()["ok"] is True
 
 
 def test_cross_region_request_through_a_signed_callback(prefect_server, api: Api, runtime: Runtime,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from service.board.routes import COOKIE
 from service.core.config import Settings
 from tests.helpers import Api, penalty_case
 from tests.integration.cases.v2_support import district_people, person, v2_settings
@@ -40,6 +41,17 @@ def _disputed(api: Api) -> tuple:
     assert api.get(a.supervisor.token, f"/cases/{case['id']}").json()["state"] == "transferring"
     inbox = api.get(city.token, "/notifications").json()["items"]
     assert any(n["subject"].startswith("【管辖争议待指定】") for n in inbox)
+    # the sending case's `designation` clock runs, and the city finds the dispute among its escalations
+    shown = api.get(a.supervisor.token, f"/cases/{case['id']}").json()
+    [clock] = [c for c in shown["deadlines"] if c["name"] == "designation"]
+    assert clock["status"] in ("running", "due_soon") and clock["label"] == "指定管辖期限"
+    assert api.get(a.supervisor.token, f"/cases/{case['id']}/history").json()["items"][-1]["event"] == \
+        "transfer_disputed"
+    escalated = api.get(city.token, "/escalations").json()["items"]
+    assert [(e["case_id"], e["clock"], e["due"]) for e in escalated] == [(case["id"], "designation", clock["due"])]
+    board = api.client.get("/board", headers={"cookie": f"{COOKIE}={city.token}"}).text
+    disputes = board.split('id="disputes"')[1].split("</table>")[0]
+    assert case["number"] in disputes and "东胜区" in disputes and "康巴什区" in disputes and clock["due"] in disputes
     return a, b, city, case, request
 
 
@@ -57,6 +69,9 @@ def test_the_city_designates_the_disputing_district(api: Api) -> None:
     assert original["state"] == "transferred_out" and original["transferred_to"] == new_id
     assert api.get(a.supervisor.token, f"/cases/{case['id']}/history").json()["items"][-1]["event"] == \
         "transfer_designated"
+    board = api.client.get("/board", headers={"cookie": f"{COOKIE}={city.token}"}).text
+    assert "没有待指定管辖的移送" in board  # designated: off the city's list
+    assert [c["status"] for c in original["deadlines"] if c["name"] == "designation"] == ["met"]
     new = api.get(b.officer.token, f"/cases/{new_id}").json()
     assert new["district"] == B and new["machine_version"] == 2 and new["source"] == "transfer"
     # a case that came from a transfer may not be transferred on (SPEC §10.5)
@@ -94,6 +109,8 @@ def test_a_transferred_case_requests_designation_and_the_city_designates_another
     assert "designation" in {d["name"] for d in asked["deadlines"]}
     [designation] = [r for r in api.get(city.token, "/assistance-requests", case_id=new_id).json()["items"]]
     assert designation["state"] == "disputed" and designation["allowed_events"] == ["designate"]
+    assert [(e["case_id"], e["clock"]) for e in api.get(city.token, "/escalations").json()["items"]] == \
+        [(new_id, "designation")]
     done = _event(api, city.token, designation["id"], "designate", {"district": "150622"})
     assert done.status_code == 200, done.text
     assert api.get(b.supervisor.token, f"/cases/{new_id}").json()["state"] == "transferred_out"

@@ -1,0 +1,26 @@
+"""Settings whose meaning revision 2 changed."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from service.core import config
+from service.core.config import Settings
+
+
+def test_ruling_districts_still_work_but_warn_once(caplog: pytest.LogCaptureFixture) -> None:
+    config._warn_once.cache_clear()
+    with caplog.at_level(logging.WARNING, logger="ipcase"):
+        assert Settings(ruling_districts="150603").ruling_district_set() == {"150600", "150603"}
+        Settings(ruling_districts="150603").ruling_district_set()
+    warnings = [r for r in caplog.records if "IPCASE_RULING_DISTRICTS is deprecated" in r.getMessage()]
+    assert len(warnings) == 1
+
+
+def test_without_ruling_districts_the_city_alone_rules_and_nothing_is_said(caplog: pytest.LogCaptureFixture) -> None:
+    config._warn_once.cache_clear()
+    with caplog.at_level(logging.WARNING, logger="ipcase"):
+        assert Settings().ruling_district_set() == {"150600"}
+    assert not caplog.records
