@@ -27,9 +27,9 @@ def patch(api: Api, token: str, path: str, body: dict, status: int = 200) -> dic
     return response.json()
 
 
-def get(api: Api, token: str, path: str, status: int = 200, **params: Any) -> dict:
+def get(api: Api, token: str, path: str, expect: int = 200, **params: Any) -> dict:
     response = api.get(token, path, **params)
-    assert response.status_code == status, response.text
+    assert response.status_code == expect, response.text
     return response.json()
 
 

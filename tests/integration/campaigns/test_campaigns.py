@@ -66,7 +66,7 @@ def test_a_holiday_campaign_with_its_plan_across_two_districts(api: Api) -> None
                     {"plan": {**HOLIDAY["plan"], "emergency_contact": "值班电话 12315"}, "reason": "值班调整"})
     assert amended["plan"]["emergency_contact"] == "值班电话 12315" and amended["version"] == 5
     refused(patch(api, a_off, f"/campaigns/{campaign['id']}", {"name": "改名"}, 403), "forbidden")
-    events = get(api, city, "/audit/events", stream_id=campaign["id"])["items"]
+    events = get(api, city, "/audit/events", case_id=campaign["id"])["items"]
     assert [e["event"] for e in events] == ["create", "record_inspection", "record_inspection",
                                             "record_inspection", "amend"]
     assert get(api, city, "/audit/verify")["ok"] is True
@@ -116,7 +116,8 @@ def test_an_exhibition_in_three_phases_and_a_finding_that_opens_a_case(api: Api)
                                                   case=finding_case()), 422), "validation_error", "case")
         during = post(api, b_off, path, inspection(
             "2027-05-21", phase="during", place="康巴什会展中心A馆12号展位", result="problem_found",
-            subject={"mark": "某知名商标", "product": "煤矿用截齿"}, findings="展位展出的截齿使用与某知名商标近似的标识",
+            subject={"mark": "某知名商标", "product": "煤矿用截齿"},
+            findings="展位展出的截齿使用与某知名商标近似的标识",
             attachments=["现场照片1.jpg"], case=finding_case(sector="equipment")))
     assert [i["phase"] for i in (before, during, after)] == ["before", "during", "after"]
     case = during["case"]
