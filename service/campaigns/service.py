@@ -116,6 +116,8 @@ def amend_campaign(session: Session, actor: Actor, campaign_id: str, body: Campa
     plan = given.get("plan", row.plan)
     districts = given.get("districts", row.districts)
     _check(session, row.kind, period, districts, phases, targets, plan, row.holiday)
+    _inspections_still_fit(session, row, _period(period),
+                           {k: _period(v) for k, v in phases.items()} if phases else None, districts)
     row.name = given.get("name", row.name)
     row.period_start, row.period_end = period["start"], period["end"]
     row.phases, row.targets, row.plan, row.districts = _phases_json(phases), _targets_json(targets), plan, districts
@@ -123,6 +125,16 @@ def amend_campaign(session: Session, actor: Actor, campaign_id: str, body: Campa
     audit.append_to_stream(session, row, "campaign", "amend", row.state, actor.id, now, changed, reason)
     session.flush()
     return campaign_json(row)
+
+
+def _inspections_still_fit(session: Session, campaign: Campaign, period: rules.Period,
+                           phases: dict[str, rules.Period] | None, districts: list[str]) -> None:
+    """An amendment may not leave a recorded inspection outside the period, its phase or the districts."""
+    for i in session.scalars(select(Inspection).where(Inspection.campaign_id == campaign.id)):
+        if not period.holds(i.day) or (phases and i.phase and not phases[i.phase].holds(i.day)):
+            raise GuardFailed(f"the inspection of {i.day} would lie outside the amended period or its phase")
+        if i.district not in districts:
+            raise GuardFailed(f"district {i.district} has recorded inspections; it stays in the campaign")
 
 
 def get_campaign(session: Session, actor: Actor, campaign_id: str) -> dict:

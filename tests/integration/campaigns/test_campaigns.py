@@ -178,3 +178,18 @@ def test_partners_see_nothing(api: Api) -> None:
         refused(get(api, token, f"/campaigns/{campaign['id']}/progress", 404), "not_found")
     response = api.client.get("/api/v1/campaigns", headers=bearer("not-a-token"))
     assert response.status_code == 401
+
+
+def test_an_amendment_keeps_the_recorded_inspections_inside(api: Api) -> None:
+    city, b_off = api.principal("city"), api.principal("officer", B)
+    campaign = post(api, city, "/campaigns", {**EXHIBITION, "districts": [B, C]})
+    with time_machine.travel(at("2027-05-22"), tick=False):
+        post(api, b_off, f"/campaigns/{campaign['id']}/inspections", inspection("2027-05-21", phase="during"))
+    moved = {**EXHIBITION["phases"], "during": {"start": "2027-05-22", "end": "2027-05-23"}}
+    refused(patch(api, city, f"/campaigns/{campaign['id']}", {"phases": moved}, 409), "guard_failed")
+    refused(patch(api, city, f"/campaigns/{campaign['id']}", {"districts": [C]}, 409), "guard_failed")
+    refused(patch(api, city, f"/campaigns/{campaign['id']}", {"period": {"start": "2027-05-02", "end": "2027-06-30"}},
+                  422), "validation_error", "phases.before")
+    refused(patch(api, city, f"/campaigns/{campaign['id']}", {}, 422), "validation_error")
+    refused(patch(api, city, "/campaigns/nothing-here", {"name": "x"}, 404), "not_found")
+    assert patch(api, city, f"/campaigns/{campaign['id']}", {"districts": [B]})["districts"] == [B]
