@@ -67,6 +67,10 @@ class Case(Base):
     facts: Mapped[dict] = mapped_column(JSON, default=dict)
     transferred_from: Mapped[str | None] = mapped_column(String(36))
     transferred_to: Mapped[str | None] = mapped_column(String(36))
+    campaign_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    """The campaign (专项行动) whose inspection opened the case (SPEC §12); `?campaign=` filters on it."""
+    inspection_id: Mapped[str | None] = mapped_column(String(36))
+    """The inspection whose finding opened the case; the inspection names the case back."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, cast, exists, func, literal_column, select
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
 from service.cases import ports
@@ -71,7 +72,8 @@ def get_case(session: Session, actor: Actor, case_id: str, rules: Rules, now: da
 def list_cases(session: Session, actor: Actor, rules: Rules, *, district: str | None = None,
                state: str | None = None, kind: str | None = None, overdue: bool | None = None,
                due_before: datetime | None = None, limit: int = 50, cursor: str | None = None,
-               now: datetime | None = None) -> dict:
+               now: datetime | None = None, campaign: str | None = None, tag: str | None = None,
+               venue: str | None = None, sector: str | None = None) -> dict:
     now = now or datetime.now(UTC)
     if actor.role not in CASE_READERS:
         raise Forbidden(f"role {actor.role} does not read cases")
@@ -99,6 +101,14 @@ def list_cases(session: Session, actor: Actor, rules: Rules, *, district: str | 
         query = query.where((Case.next_bureau_due.is_(None)) | (Case.next_bureau_due >= today))
     if due_before is not None:
         query = query.where(Case.next_bureau_due <= due_before)
+    if campaign:
+        query = query.where(Case.campaign_id == campaign)
+    if venue:
+        query = query.where(Case.venue == venue)
+    if sector:
+        query = query.where(Case.sector == sector)
+    if tag:
+        query = query.where(has_tag(session, tag))
     rows, next_cursor = page(session.scalars(by_time_and_id(query, Case.created_at, Case.id, cursor, limit)), limit,
                              lambda r: (r.created_at.isoformat(), r.id))
     parties = load_parties_of(session, [r.id for r in rows])
@@ -106,6 +116,14 @@ def list_cases(session: Session, actor: Actor, rules: Rules, *, district: str | 
     records = risks(session, [(r, respondents[r.id]) for r in rows])
     return {"items": [case_json(session, r, actor, rules, now, parties=parties[r.id], record=records[r.id])
                       for r in rows], "next_cursor": next_cursor}
+
+
+def has_tag(session: Session, tag: str):
+    """`tag` is one of the case's tags (a JSON list): jsonb containment on PostgreSQL, json_each on SQLite."""
+    if session.get_bind().dialect.name == "postgresql":
+        return cast(Case.tags, JSONB).contains(cast(func.json_build_array(tag), JSONB))
+    return exists(select(1).select_from(func.json_each(Case.tags).table_valued("value").alias("tag_values"))
+                  .where(literal_column("tag_values.value") == tag))
 
 
 _EVENT_FIELDS = ("seq", "event", "from_state", "to_state", "actor", "at", "data", "reason", "prev_hash", "hash")

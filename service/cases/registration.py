@@ -66,8 +66,10 @@ def _check_v2_fields(body: CaseCreate) -> None:
 
 def create_case(session: Session, actor: Actor, body: CaseCreate, rules: Rules,
                 prefixes: dict[str, tuple[str, str]], now: datetime | None = None, *,
-                machine_version: int = 1) -> dict:
-    """Register a case under `machine_version` (the settings' `IPCASE_MACHINE_VERSION` for new cases)."""
+                machine_version: int = 1, opened_from: dict[str, str] | None = None) -> dict:
+    """Register a case under `machine_version` (the settings' `IPCASE_MACHINE_VERSION` for new cases).
+
+    `opened_from` is `{"campaign_id", "inspection_id"}` for a case an inspection's finding opens (SPEC §12)."""
     now = now or datetime.now(UTC)
     if actor.role not in DISTRICT_ROLES:
         raise Forbidden(f"role {actor.role} may not register cases")
@@ -95,12 +97,15 @@ def create_case(session: Session, actor: Actor, body: CaseCreate, rules: Rules,
     extra_data = body.model_dump(mode="json", exclude_none=True, exclude={"parties"})
     if not body.public_safety:  # a version-1 create event stays as it was
         extra_data.pop("public_safety")
+    if opened_from:
+        extra_data.update(opened_from)
     row = register_case(
         session, actor, rules, prefixes, now=now, district=body.district, kind=body.kind, source=body.source,
         title=body.title, description=body.description, sector=body.sector, venue=body.venue, tags=body.tags,
         marks_count=body.marks_count, amounts={name: to_cents(v) for name, v in amounts.items()}, parties=parties,
         received_at=received_at, violation_ended_on=body.violation_ended_on, extra_data=extra_data,
         machine_version=machine_version, patent_type=body.patent_type, public_safety=body.public_safety,
+        opened_from=opened_from,
     )
     return case_json(session, row, actor, rules, now)
 
@@ -111,7 +116,8 @@ def register_case(session: Session, actor: Actor, rules: Rules, prefixes: dict[s
                   amounts: dict[str, int | None], parties: dict[str, tuple[str, bool, Party]],
                   received_at: datetime, violation_ended_on=None, transferred_from: str | None = None,
                   extra_data: dict | None = None, machine_version: int = 1, patent_type: str | None = None,
-                  public_safety: bool = False, discovered_at: datetime | None = None) -> Case:
+                  public_safety: bool = False, discovered_at: datetime | None = None,
+                  opened_from: dict[str, str] | None = None) -> Case:
     """Number, store and audit a new case (its `create` event), start its clocks, report it if major.
 
     Used by intake and by an accepted jurisdiction transfer; `parties` maps a role to
@@ -128,6 +134,7 @@ def register_case(session: Session, actor: Actor, rules: Rules, prefixes: dict[s
         sector=sector, venue=venue, tags=tags, marks_count=marks_count,
         assigned_officer=actor.id if actor.role == "officer" else None, received_at=received_at,
         violation_ended_on=violation_ended_on, transferred_from=transferred_from, created_at=now, updated_at=now,
+        campaign_id=(opened_from or {}).get("campaign_id"), inspection_id=(opened_from or {}).get("inspection_id"),
         **{name: value for name, value in amounts.items() if value is not None},
     )
     links = [CaseParty(case_id=row.id, role=role, party_id=party.id, name=name, foreign=foreign)

@@ -13,7 +13,8 @@ from service.cases.commands import EventRequest
 from service.cases.event_writer import EventWriter
 from service.core.deps import CurrentActor, ReadSession, RuntimeDep, current_actor
 from service.core.middleware import EVENTS_FIRED
-from service.core.schemas import CaseCreate, EventIn
+from service.core.schemas import CaseCreate, EventIn, Sector, Venue
+from state_machines.errors import InvalidData
 from state_machines.types import Day
 from state_machines.vocabulary import KINDS, STATES_V2
 
@@ -43,9 +44,26 @@ def list_cases(
     due_before: Day | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
+    campaign: Annotated[str | None, Query(max_length=36, description="campaign id (SPEC §12)")] = None,
+    tag: Annotated[str | None, Query(min_length=1, max_length=200, description="one of the case's tags")] = None,
+    venue: Venue | None = None,
+    sector: Sector | None = None,
+    *,
+    request: Request,
 ) -> dict:
+    """Known filters narrow the list; any other query parameter is a 422 naming it (a misspelt
+    filter silently ignored would answer every case)."""
+    unknown = sorted(set(request.query_params) - LIST_FILTERS)
+    if unknown:
+        raise InvalidData(f"unknown filter {', '.join(unknown)}; known: {', '.join(sorted(LIST_FILTERS))}",
+                          fields=unknown)
     return queries.list_cases(session, actor, runtime.rules, district=district, state=state, kind=kind,
-                                   overdue=overdue, due_before=due_before, limit=limit, cursor=cursor)
+                              overdue=overdue, due_before=due_before, limit=limit, cursor=cursor,
+                              campaign=campaign, tag=tag, venue=venue, sector=sector)
+
+
+LIST_FILTERS = frozenset({"district", "state", "kind", "overdue", "due_before", "limit", "cursor", "campaign", "tag",
+                          "venue", "sector"})
 
 
 @router.get("/cases/{case_id}")

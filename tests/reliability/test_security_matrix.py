@@ -73,6 +73,20 @@ MATRIX: dict[str, dict[str, int]] = {
     "GET /api/v1/state-machine": everyone(200),
     "PATCH /api/v1/principals/{principal_id}": everyone(422),
     "POST /api/v1/principals/{principal_id}/token": {**everyone(403), "admin": 404},
+    # Campaigns (SPEC §12): readers are the district roles and oversight; partners and admins none.
+    "POST /api/v1/campaigns": everyone(422),
+    "GET /api/v1/campaigns": READERS,
+    "GET /api/v1/campaigns/{campaign_id}": everyone(404),
+    "PATCH /api/v1/campaigns/{campaign_id}": everyone(404),
+    "POST /api/v1/campaigns/{campaign_id}/inspections": everyone(422),
+    "GET /api/v1/campaigns/{campaign_id}/inspections": everyone(404),
+    "GET /api/v1/campaigns/{campaign_id}/progress": everyone(404),
+    "GET /api/v1/inspections/{inspection_id}": everyone(404),
+    "POST /api/v1/inspections/{inspection_id}/case": everyone(422),
+    "POST /api/v1/registers": everyone(422),
+    "GET /api/v1/registers": READERS,
+    "GET /api/v1/registers/{entry_id}": everyone(404),
+    "PATCH /api/v1/registers/{entry_id}": everyone(404),
     # The board (HTML): the API's case readers only; sign-in and sign-out need the form's CSRF token.
     "GET /board": {**READERS, "partner": 403, "admin": 403, "anonymous": 303},
     "GET /board/cases/{case_id}": {**everyone(404), "partner": 403, "admin": 403, "anonymous": 303},
@@ -121,7 +135,7 @@ def test_matrix(api: Api, tokens) -> None:
         method, template = key.split(" ", 1)
         path = template
         for name in ("case_id", "handoff_id", "request_id", "party_id", "entry_id", "notification_id",
-                     "principal_id"):
+                     "principal_id", "campaign_id", "inspection_id"):
             path = path.replace("{" + name + "}", str(uuid.uuid4()))
         path = path.replace("{code}", "police-150602")
         for role, token in tokens.items():
