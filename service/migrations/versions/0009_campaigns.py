@@ -1,7 +1,7 @@
 """campaigns and inspections (专项行动, SPEC §12): campaigns, the registers they act on, inspections,
 and the campaign and inspection a case was opened from
 
-Revision ID: 0012
+Revision ID: 0009
 Revises: 0008
 Create Date: 2026-12-01 17:00:00
 """
@@ -9,7 +9,7 @@ Create Date: 2026-12-01 17:00:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0012"
+revision = "0009"
 down_revision = "0008"
 branch_labels = None
 depends_on = None
