@@ -254,6 +254,11 @@ def _clock_static_failure(case: CaseSnapshot, event: str) -> str | None:
 
 # ---- 422: well-formed data wrong for this case -------------------------------------------------
 
+NAMES_PEOPLE = frozenset({"accept", "assign", "conclude_hearing"})
+"""The events whose data names principals of the case's district (officers, panel, presiding): only
+they need `district_staff` on the snapshot, so the event path reads the staff for them alone."""
+
+
 def _staff_check(case: CaseSnapshot, ids: list[str], field: str) -> None:
     staff = case.district_staff
     if staff is not None:

@@ -31,7 +31,7 @@ from service.cases.view import (
 )
 from service.core.models import Principal
 from service.core.schemas import decode_json_body
-from state_machines import case_machine_v2
+from state_machines import case_machine_v2, guards_v2
 from state_machines.case_machine import (
     Rules,
     Step,
@@ -205,9 +205,17 @@ class _EventBatch:
         self.records = respondent_cases(session, [(row, _respondent_id(p)) for row, p in self.cases.values()])
         self.events: list[dict] = []
         self.changed: dict[str, None] = {}  # the cases whose events applied, in order
-        # version 2 names officers, panels and presiding principals: the districts' staff, read once
-        self.staff = district_staff(session, {row.district for row, _ in self.cases.values()
-                                              if row.machine_version != 1})
+        self._staff: dict[str, tuple[frozenset[str], frozenset[str]]] | None = None
+
+    def staff_of(self, row: LockedCase, event: object) -> tuple[frozenset[str], frozenset[str]] | None:
+        """The district's staff when the event names people (version 2: officers, panels, presiding),
+        read once per batch for every version-2 district in it, and only if some event needs it."""
+        if row.machine_version == 1 or event not in guards_v2.NAMES_PEOPLE:
+            return None
+        if self._staff is None:
+            self._staff = district_staff(self.session, {r.district for r, _ in self.cases.values()
+                                                        if r.machine_version != 1})
+        return self._staff.get(row.district)
 
     def check(self, request: EventRequest, now: datetime) -> dict | tuple[LockedCase, dict, bool, Step, str]:
         """SPEC §3's refusal order up to the machine's decision; nothing is changed yet.
@@ -238,7 +246,7 @@ class _EventBatch:
                                       fields=["Idempotency-Key"])
                 return stored.response
         check_request(actor, event, data, reason, shared_only=shared_only, version=row.machine_version)
-        snap = snapshot(row, *(parties.get("respondent") or (None, None)), staff=self.staff.get(row.district))
+        snap = snapshot(row, *(parties.get("respondent") or (None, None)), staff=self.staff_of(row, event))
         if row.machine_version != 1:
             case_machine_v2.check_actor(snap, actor, event)  # a 403 that reads the case comes before If-Match
         if expected_version is not None and expected_version != row.version:
