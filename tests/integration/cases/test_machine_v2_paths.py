@@ -250,3 +250,21 @@ def test_a_supervisor_lists_its_districts_people_to_name_officers(api: Api) -> N
     assert api.get(people.officer.token, "/principals").status_code == 403
     everyone = api.get(api.admin, "/principals", district="150602", role="reviewer").json()["items"]
     assert [p["id"] for p in everyone] == [people.reviewer.id] and everyone[0]["legal_qualified"] is True
+
+
+def test_events_that_name_people_accept_only_the_districts_staff(api: Api) -> None:
+    """accept, assign and conclude_hearing name principals: one of another district (or a reviewer
+    where an officer is wanted) is a 422 on that field, in a batch that reads the staff only for them."""
+    people, elsewhere = district_people(api), district_people(api, "150603")
+    sup, off = people.supervisor.token, people.officer.token
+    case_id = api.create(off, penalty_case())["id"]
+    stranger = api.fire(sup, case_id, "accept", {"co_officer": elsewhere.officer.id})
+    assert stranger.status_code == 422 and stranger.json()["error"]["fields"] == ["co_officer"]
+    reviewer = api.fire(sup, case_id, "accept", {"co_officer": people.reviewer.id})
+    assert reviewer.status_code == 422 and reviewer.json()["error"]["fields"] == ["co_officer"]
+    api.ok(off, case_id, "add_note", {"text": "不读人员名单的事件照常"})
+    api.ok(sup, case_id, "accept", {"co_officer": people.co_officer.id})
+    moved = api.fire(sup, case_id, "assign", {"officers": [people.officer.id, elsewhere.co_officer.id]})
+    assert moved.status_code == 422 and moved.json()["error"]["fields"] == ["officers"]
+    assert api.ok(sup, case_id, "assign", {"officers": [people.co_officer.id, people.officer.id]})["officers"] == \
+        [people.co_officer.id, people.officer.id]
