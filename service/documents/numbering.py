@@ -1,0 +1,50 @@
+"""Document numbers (SPEC §12, §10.9): per district, kind and year, from 1, never reused.
+
+`东市监处罚〔2026〕12号`: the issuing bureau's abbreviation, the kind's word, the year in 六角括号,
+the number without leading zeros (GB/T 9704: 序号不编虚位). The counter row is bumped by one
+`INSERT … ON CONFLICT DO UPDATE … RETURNING` in the issuing transaction: on PostgreSQL the
+row lock serialises concurrent issuers of one district, kind and year until commit; on SQLite
+the database's one writer does. A rolled-back transaction takes its number back with it, so
+numbers have no gaps from failed events; a committed number is never given again.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from sqlalchemy.orm import Session
+
+from service.core.config import get_settings
+from service.core.reference_data import DISTRICTS
+from service.core.sql import upsert_insert
+from service.documents.models import DocumentCounter
+from state_machines.documents import KINDS
+
+
+@lru_cache
+def prefixes() -> dict[str, str]:
+    """District → abbreviation: the case prefix of the reference data without its 知 (东市监知 → 东市监),
+    overridden by `IPCASE_DOCUMENT_PREFIXES`."""
+    defaults = {code: prefix.removesuffix("知") for code, (_, prefix) in DISTRICTS.items()}
+    return {**defaults, **get_settings().document_prefixes}
+
+
+@lru_cache
+def words() -> dict[str, str]:
+    return {**{name: kind.word for name, kind in KINDS.items()}, **get_settings().document_words}
+
+
+def document_number(district: str, kind: str, year: int, seq: int) -> str:
+    return f"{prefixes().get(district, district)}{words()[kind]}〔{year}〕{seq}号"
+
+
+def allocate(session: Session, district: str, kind: str, year: int) -> int:
+    """The next number of this district, kind and year, taken in the caller's transaction."""
+    table = DocumentCounter.__table__
+    stmt = (
+        upsert_insert(session)(table)
+        .values(district=district, kind=kind, year=year, last=1)
+        .on_conflict_do_update(index_elements=["district", "kind", "year"], set_={"last": table.c.last + 1})
+        .returning(table.c.last)
+    )
+    return session.execute(stmt).scalar_one()
