@@ -7,13 +7,14 @@ import io
 from datetime import UTC, datetime
 
 import pytest
+import time_machine
 from pypdf import PdfReader
 
 from service.core.config import Settings
 from service.core.runtime import Runtime
 from service.documents.render import documents_for_archive
 from tests.helpers import Api, bearer, penalty_case, ruling_case
-from tests.integration.cases.v2_support import District, district_people, person, to_reviewed, v2_settings
+from tests.integration.cases.v2_support import District, at, district_people, person, to_reviewed, v2_settings
 
 LEGAL_BASIS = "《中华人民共和国商标法》第六十条第二款"
 YEAR = datetime.now(UTC).year  # the number's year is the issuing day's (China time; tests do not run at New Year)
@@ -226,3 +227,32 @@ def test_documents_for_archive_gives_each_document_as_a_named_pdf(api: Api, runt
                                                         "行政处罚决定书"]
     assert files[-1][0] == f"行政处罚决定书_东市监处罚〔{YEAR}〕1号.pdf"
     assert all(content.startswith(b"%PDF-") for _, content in files)
+
+
+def test_a_hearing_issues_its_notice_and_a_decision_without_penalty_is_titled_so(api: Api) -> None:
+    people = district_people(api)
+    chair = person(api, "supervisor", "150602")
+    sup, off = people.supervisor.token, people.officer.token
+    with time_machine.travel(at("2026-03-02"), tick=True):  # a Monday
+        case_id = api.create(off, penalty_case())["id"]
+        to_reviewed(api, people, case_id, 200000)
+        api.ok(sup, case_id, "notify_penalty", {"proposed_fine": 200000})
+        api.ok(off, case_id, "request_hearing", {})
+        api.ok(sup, case_id, "schedule_hearing", {"held_on": "2026-03-12"})
+    with time_machine.travel(at("2026-03-12"), tick=True):
+        api.ok(sup, case_id, "conclude_hearing", {"record": "听证笔录", "presided_by": chair.id})
+    docs = _docs(api, off, case_id)
+    notice = docs[-1]
+    assert notice["kind"] == "hearing_notice" and notice["number"] == "东市监听〔2026〕1号"
+    html = api.get(off, f"/cases/{case_id}/bureau-documents/{notice['id']}").text
+    assert "2026年3月12日" in html and "听证通知书" in html
+
+    other = api.create(off, penalty_case())["id"]
+    to_reviewed(api, people, other, 0)
+    api.ok(sup, other, "decide", {"fine": 0, "measures": ["order_to_stop"]})
+    decision = _docs(api, off, other)[-1]
+    assert decision["kind"] == "penalty_decision" and decision["title"] == "不予行政处罚决定书"
+    html = api.get(off, f"/cases/{other}/bureau-documents/{decision['id']}").text
+    assert "不予行政处罚决定书" in html and "责令停止违法行为" in html
+    for d in docs[:-1]:
+        assert api.get(off, f"/cases/{case_id}/bureau-documents/{d['id']}").status_code == 200
