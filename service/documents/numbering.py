@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from sqlalchemy import String, Table, cast, literal, select
 from sqlalchemy.orm import Session
 
 from service.core.config import get_settings
@@ -34,17 +35,46 @@ def words() -> dict[str, str]:
     return {**{name: kind.word for name, kind in KINDS.items()}, **get_settings().document_words}
 
 
+def number_head(district: str, kind: str, year: int) -> str:
+    """What precedes the number: 东市监处罚〔2026〕."""
+    return f"{prefixes().get(district, district)}{words()[kind]}〔{year}〕"
+
+
 def document_number(district: str, kind: str, year: int, seq: int) -> str:
-    return f"{prefixes().get(district, district)}{words()[kind]}〔{year}〕{seq}号"
+    return f"{number_head(district, kind, year)}{seq}号"
 
 
-def allocate(session: Session, district: str, kind: str, year: int) -> int:
-    """The next number of this district, kind and year, taken in the caller's transaction."""
+def _bump(session: Session, district: str, kind: str, year: int):
     table = DocumentCounter.__table__
-    stmt = (
+    return (
         upsert_insert(session)(table)
         .values(district=district, kind=kind, year=year, last=1)
         .on_conflict_do_update(index_elements=["district", "kind", "year"], set_={"last": table.c.last + 1})
         .returning(table.c.last)
     )
-    return session.execute(stmt).scalar_one()
+
+
+def allocate(session: Session, district: str, kind: str, year: int) -> int:
+    """The next number of this district, kind and year, taken in the caller's transaction."""
+    return session.execute(_bump(session, district, kind, year)).scalar_one()
+
+
+def insert_numbered(session: Session, table: Table, values: dict) -> tuple[int, str]:
+    """Take the next number and insert the row holding it (`values` without `seq` and `number`).
+
+    On PostgreSQL one statement (the counter's upsert as a data-modifying CTE feeding the INSERT),
+    one round trip on the event path; on SQLite, in process, two statements cost no more."""
+    district, kind, year = values["district"], values["kind"], values["year"]
+    head = number_head(district, kind, year)
+    if session.get_bind().dialect.name != "postgresql":
+        seq = allocate(session, district, kind, year)
+        number = f"{head}{seq}号"
+        session.execute(table.insert(), {**values, "seq": seq, "number": number})
+        return seq, number
+    counter = _bump(session, district, kind, year).cte("counter")
+    number = literal(head) + cast(counter.c.last, String) + literal("号")
+    columns = [*values, "seq", "number"]
+    source = select(*(literal(v, type_=table.c[k].type) for k, v in values.items()), counter.c.last, number)
+    stmt = table.insert().from_select(columns, source).returning(table.c.seq, table.c.number)
+    seq, number_text = session.execute(stmt).one()
+    return seq, number_text

@@ -38,7 +38,7 @@ _FACTS_STATED = ("officers", "panel", "investigation", "review", "notice", "hear
 
 RULING_KINDS = frozenset({"acceptance_notice", "defence_notice", "ruling"})
 BOTH_TRACKS = frozenset({"closing_approval", "service_receipt"})
-_INSERT = BureauDocument.__table__.insert()
+_TABLE = BureauDocument.__table__
 
 
 def _party(pair) -> dict | None:
@@ -65,12 +65,10 @@ def case_snapshot(row, parties: dict) -> dict:
 
 def _record(session: Session, *, case_id: str, district: str, kind: str, data: dict, event: str | None,
             event_seq: int, actor_id: str, now: datetime) -> dict:
-    year = today_in_china(now).year
-    seq = numbering.allocate(session, district, kind, year)
-    values = {"id": str(uuid.uuid4()), "case_id": case_id, "kind": kind, "district": district, "year": year,
-              "seq": seq, "number": numbering.document_number(district, kind, year, seq), "event": event,
-              "event_seq": event_seq, "actor": actor_id, "data": data, "created_at": now}
-    session.execute(_INSERT, values)
+    values = {"id": str(uuid.uuid4()), "case_id": case_id, "kind": kind, "district": district,
+              "year": today_in_china(now).year, "event": event, "event_seq": event_seq, "actor": actor_id,
+              "data": data, "created_at": now}
+    values["seq"], values["number"] = numbering.insert_numbered(session, _TABLE, values)
     return values
 
 
