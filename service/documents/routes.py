@@ -31,12 +31,36 @@ class DocumentIn(BaseModel):
     kind: str = Field(max_length=40, description=f"one of {', '.join(KINDS)}")
 
 
+class DocumentLinks(BaseModel):
+    html: str
+    pdf: str
+
+
+class DocumentOut(BaseModel):
+    """A numbered document as issued (its text is rendered on download)."""
+
+    id: str
+    case_id: str
+    kind: str = Field(description=f"one of {', '.join(KINDS)}")
+    title: str = Field(description="行政处罚决定书 …; a decision imposing no penalty is a 不予行政处罚决定书")
+    number: str = Field(description="per district, kind and year, from 1: 东市监处罚〔2026〕12号")
+    event: str | None = Field(description="the case event that issued it; null when drawn up on demand")
+    event_seq: int = Field(description="the case's version when it was issued")
+    created_at: str
+    links: DocumentLinks
+
+
+class DocumentList(BaseModel):
+    items: list[DocumentOut]
+    next_cursor: None = None
+
+
 _REFUSALS = {401: {"description": "unauthorized"}, 403: {"description": "forbidden"},
              404: {"description": "not_found: no such case (or not yours to read)"},
              422: {"description": "validation_error"}}
 
 
-@router.get("/cases/{case_id}/bureau-documents", responses=_REFUSALS)
+@router.get("/cases/{case_id}/bureau-documents", responses=_REFUSALS, response_model=DocumentList)
 def list_documents(case_id: CaseId, actor: CurrentActor, session: ReadSession, runtime: RuntimeDep,
                    kind: Annotated[Literal[tuple(KINDS)] | None, Query()] = None) -> dict:  # type: ignore[valid-type]
     """The case's numbered documents in the order they were issued (立案审批表 … 结案审批表)."""
@@ -45,7 +69,7 @@ def list_documents(case_id: CaseId, actor: CurrentActor, session: ReadSession, r
     return {"items": [service.item(d) for d in docs], "next_cursor": None}
 
 
-@router.post("/cases/{case_id}/bureau-documents", status_code=201,
+@router.post("/cases/{case_id}/bureau-documents", status_code=201, response_model=DocumentOut,
              responses={**_REFUSALS, 409: {"description": "guard_failed: the event it states has not happened, "
                                                           "or the kind is of the other track"}})
 def issue_document(case_id: CaseId, body: DocumentIn, actor: CurrentActor, runtime: RuntimeDep) -> dict:
