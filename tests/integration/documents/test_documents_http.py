@@ -256,3 +256,28 @@ def test_a_hearing_issues_its_notice_and_a_decision_without_penalty_is_titled_so
     assert "不予行政处罚决定书" in html and "责令停止违法行为" in html
     for d in docs[:-1]:
         assert api.get(off, f"/cases/{case_id}/bureau-documents/{d['id']}").status_code == 200
+
+
+def test_every_kind_drawn_up_on_demand_renders(api: Api) -> None:
+    people = district_people(api)
+    case_id = _decided_case(api, people)
+    for kind in ("filing_approval", "investigation_report", "review_opinion", "penalty_notice", "penalty_decision",
+                 "closing_approval"):
+        created = api.client.post(f"/api/v1/cases/{case_id}/bureau-documents", json={"kind": kind},
+                                  headers=bearer(people.officer.token))
+        assert created.status_code == 201, (kind, created.text)
+        html = api.get(people.officer.token, f"/cases/{case_id}/bureau-documents/{created.json()['id']}")
+        assert html.status_code == 200 and created.json()["number"] in html.text, kind
+
+    panel = [person(api, "officer", "150600") for _ in range(3)]
+    ruling = api.create(panel[0].token, ruling_case(patent_type="design"))["id"]
+    api.ok(person(api, "supervisor", "150600").token, ruling, "accept", {"panel": [p.id for p in panel]})
+    for kind in ("acceptance_notice", "defence_notice", "closing_approval"):
+        created = api.client.post(f"/api/v1/cases/{ruling}/bureau-documents", json={"kind": kind},
+                                  headers=bearer(panel[1].token))
+        assert created.status_code == 201, (kind, created.text)
+        assert api.get(panel[1].token, f"/cases/{ruling}/bureau-documents/{created.json()['id']}").status_code == 200
+    early = api.client.post(f"/api/v1/cases/{ruling}/bureau-documents", json={"kind": "ruling"},
+                            headers=bearer(panel[1].token))
+    assert early.status_code == 409 and early.json()["error"]["code"] == "guard_failed"
+    assert api.get(api.principal("auditor"), "/audit/verify").json()["ok"] is True
