@@ -12,6 +12,11 @@ RUN pip wheel --no-cache-dir --no-deps -w /wheels .
 FROM python:3.11.11-slim-bookworm
 COPY --from=build /src/constraints.txt /tmp/constraints.txt
 COPY --from=build /wheels /wheels
+# Pango and a CJK font for the documents' PDFs (WeasyPrint embeds subsets of Noto Serif/Sans CJK)
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+      libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk \
+ && rm -rf /var/lib/apt/lists/*
 RUN pip install --no-cache-dir -c /tmp/constraints.txt /wheels/*.whl \
  && rm -rf /wheels /tmp/constraints.txt \
  && useradd --system --uid 10001 --home-dir /data --shell /usr/sbin/nologin ipcase \

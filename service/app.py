@@ -21,6 +21,7 @@ from service.core.middleware import BodyLimitAndMetrics
 from service.core.runtime import Runtime
 from service.credit import routes as credit
 from service.deadlines import routes as inbox
+from service.documents import routes as documents
 from service.handoffs import routes as handoffs
 from service.principals import routes as admin
 from service.reports import routes as reports
@@ -53,7 +54,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.state.actor_cache = {}
     app.state.auth_failures = AuthFailures(runtime.settings.auth_failures_per_minute)
     errors.install(app)
-    for module in (cases, handoffs, assistance, reports, credit, inbox, admin, audit, meta, campaigns):
+    for module in (cases, handoffs, assistance, reports, credit, inbox, admin, audit, meta, campaigns, documents):
         app.include_router(module.router, prefix=API_PREFIX)
 
     app.include_router(board.router)

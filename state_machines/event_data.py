@@ -12,10 +12,12 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, model_validator
 
 from .clocks import CLOCKS, PAUSE_CAUSES
-from .types import Amount, Code, Day, Text, Timestamp
+from .documents import SERVICE_WAYS
+from .types import Amount, Code, Day, ShortText, Text, Timestamp
 
 ClockName = Literal[tuple(CLOCKS)]  # type: ignore[valid-type]
 PauseCause = Literal[PAUSE_CAUSES]  # type: ignore[valid-type]
+ServiceWay = Literal[tuple(SERVICE_WAYS)]  # type: ignore[valid-type]
 
 
 class EventData(BaseModel):
@@ -86,8 +88,16 @@ class AddNote(EventData):
 
 
 class RecordService(EventData):
+    """A paper served on a party (送达); each service issues a 送达回证 (SPEC §12)."""
+
     document: Literal["request_copy", "penalty_notice", "decision"]
     served_at: Timestamp | None = None
+    document_id: Code | None = None
+    """The numbered document served (`/cases/{id}/bureau-documents`), when the bureau issued it here."""
+    way: ServiceWay | None = None
+    """直接送达, 邮寄送达, 电子送达, 公告送达 (default direct)."""
+    recipient: ShortText | None = None
+    """Who received it (the party, its agent, an adult family member …); default the respondent."""
 
 
 class Amounts(EventData):

@@ -38,6 +38,7 @@ from state_machines.case_machine import (
     check_request,
     decide,
 )
+from state_machines.documents import DOCUMENT_EVENTS
 from state_machines.errors import DomainError, InvalidData, VersionConflict
 from state_machines.principals import Actor
 from state_machines.vocabulary import FINAL_STATES, Role
@@ -318,6 +319,8 @@ def apply_step(session: Session, row: Case | LockedCase, parties: dict, step: St
     else:
         events.append(appended)
     row.version, row.head_hash = new_version, appended["hash"]
+    if step.event in DOCUMENT_EVENTS:  # 立案审批表, 告知书, 决定书 …: a number and a row, rendered on download
+        ports.issue_documents(session, row, parties, step, actor_id, now)
     if step.openings and events:
         # the handoffs' events are inserted now: the case events before them go first, so the
         # log's id order (`/audit/events`) has every handoff after the case event that opened it

@@ -19,10 +19,14 @@ HandoffsOpener = Callable[..., Any]
 """`(session, case, parties, openings, rules, actor_id, now)`: the outbox's `open_handoffs`."""
 Sharer = Callable[..., bool]
 """`(session, actor, case) -> bool`: the actor reads the case as a share."""
+DocumentIssuer = Callable[..., Any]
+"""`(session, case, parties, step, actor_id, now)`: numbers and records the documents the step
+issues (`state_machines.documents`), in the event's transaction; the documents domain fills it."""
 
 _openers: dict[str, Opener] = {}
 _handoffs: list[HandoffsOpener] = []
 _sharers: list[Sharer] = []
+_documents: list[DocumentIssuer] = []
 
 
 def provide_opener(kind: str, opener: Opener) -> None:
@@ -36,6 +40,16 @@ def provide_handoffs(opener: HandoffsOpener) -> None:
 def provide_sharer(sharer: Sharer) -> None:
     if sharer not in _sharers:
         _sharers.append(sharer)
+
+
+def provide_documents(issuer: DocumentIssuer) -> None:
+    _documents[:] = [issuer]
+
+
+def issue_documents(*args: Any) -> Any:
+    if not _documents:
+        raise RuntimeError("no documents domain registered: import service.documents.service before firing case events")
+    return _documents[0](*args)
 
 
 def open_handoffs(*args: Any) -> Any:

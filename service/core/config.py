@@ -81,6 +81,16 @@ class Settings(BaseSettings):
     callback_signature_tolerance_seconds: int = 300
     """How far a signed callback's `t` may lie from now, either way (SPEC §5: 5 minutes)."""
 
+    # Issue 19 (case file: the bureau's numbered documents, SPEC §12)
+    document_prefixes: dict[str, str] = {}
+    """District code → the issuing bureau's abbreviation in document numbers (东市监 of
+    东市监处罚〔2026〕12号), JSON; a district not named keeps the default of the reference data."""
+    document_words: dict[str, str] = {}
+    """Document kind → its word in the number (处罚 of 东市监处罚〔2026〕12号), JSON; defaults in
+    `state_machines/documents.py`."""
+    document_issuer_suffix: str = "市场监督管理局（知识产权局）"
+    """What follows the place's name in a document's issuing authority: 东胜区市场监督管理局（知识产权局）."""
+
     @model_validator(mode="after")
     def _password_into_url(self) -> Settings:
         if self.database_password:

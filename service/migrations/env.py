@@ -12,6 +12,7 @@ from service.core.config import get_settings
 from service.core.models import Base
 from service.credit import models as _credit_tables  # noqa: F401
 from service.deadlines import models as _deadlines_tables  # noqa: F401
+from service.documents import models as _documents_tables  # noqa: F401
 from service.handoffs import models as _handoffs_tables  # noqa: F401
 from service.reports import models as _reports_tables  # noqa: F401
 

@@ -38,6 +38,9 @@ MATRIX: dict[str, dict[str, int]] = {
     "POST /api/v1/cases/{case_id}/events": everyone(404),
     "GET /api/v1/cases/{case_id}/history": everyone(404),
     "GET /api/v1/cases/{case_id}/documents": everyone(404),
+    "GET /api/v1/cases/{case_id}/bureau-documents": everyone(404),
+    "POST /api/v1/cases/{case_id}/bureau-documents": everyone(422),
+    "GET /api/v1/cases/{case_id}/bureau-documents/{document_id}": everyone(404),
     "GET /api/v1/handoffs": {**READERS, "partner": 200},
     "GET /api/v1/handoffs/{handoff_id}": everyone(404),
     "POST /api/v1/handoffs/{handoff_id}/answer": everyone(422),
@@ -135,7 +138,7 @@ def test_matrix(api: Api, tokens) -> None:
         method, template = key.split(" ", 1)
         path = template
         for name in ("case_id", "handoff_id", "request_id", "party_id", "entry_id", "notification_id",
-                     "principal_id", "campaign_id", "inspection_id"):
+                     "principal_id", "campaign_id", "inspection_id", "document_id"):
             path = path.replace("{" + name + "}", str(uuid.uuid4()))
         path = path.replace("{code}", "police-150602")
         for role, token in tokens.items():
