@@ -81,6 +81,14 @@ def run(base: str, admin: str) -> None:
     s.fire(supervisor, decided["id"], "decide", {"fine": 5000, "waived": True})
     s.fire(officer, decided["id"], "appeal")
     documents(decided["id"])
+    # the bureau's own numbered documents: HTML and PDF (WeasyPrint, CJK fonts) from the installed templates
+    issued = s.call(city, "GET", f"/api/v1/cases/{decided['id']}/bureau-documents").json()["items"]
+    decision = next(d for d in issued if d["kind"] == "penalty_decision")
+    html = s.call(city, "GET", f"/api/v1/cases/{decided['id']}/bureau-documents/{decision['id']}")
+    assert "行政处罚决定书" in html.text and decided["number"] in html.text, html.text[:300]
+    pdf = s.call(city, "GET", f"/api/v1/cases/{decided['id']}/bureau-documents/{decision['id']}",
+                 params={"format": "pdf"})
+    assert pdf.headers["content-type"] == "application/pdf" and pdf.content.startswith(b"%PDF"), pdf.headers
 
     # ruling track: a mediated patent dispute sent for judicial confirmation (the city holds rulings)
     ruling = s.case(city_officer, kind="patent_dispute", district="150600", title="专利侵权纠纷", amounts={})
