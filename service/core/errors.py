@@ -26,6 +26,7 @@ STATUS = {
     "validation_error": 422,
     "too_many_requests": 429,
     "database_unavailable": 503,
+    "pdf_unavailable": 503,
 }
 
 
@@ -35,6 +36,12 @@ class Unauthorized(DomainError):
 
 class TooManyRequests(DomainError):
     code = "too_many_requests"
+
+
+class PdfUnavailable(DomainError):
+    """The PDF renderer's system libraries (Pango) are missing: the HTML form still answers."""
+
+    code = "pdf_unavailable"
 
 
 def error_response(code: str, message: str, status: int | None = None, **extra: object) -> JSONResponse:
