@@ -19,10 +19,16 @@ HandoffsOpener = Callable[..., Any]
 """`(session, case, parties, openings, rules, actor_id, now)`: the outbox's `open_handoffs`."""
 Sharer = Callable[..., bool]
 """`(session, actor, case) -> bool`: the actor reads the case as a share."""
+PenaltyFell = Callable[..., Any]
+"""`(session, case, event, actor_id, now)`: the case's penalty decision is gone (credit revokes its listings)."""
+
+PENALTY_FALLS = frozenset(("court_overturned", "administrative_review_revoked"))
+"""The case events after which no penalty stands (SPEC §11: the listing is revoked at once)."""
 
 _openers: dict[str, Opener] = {}
 _handoffs: list[HandoffsOpener] = []
 _sharers: list[Sharer] = []
+_penalty_fell: list[PenaltyFell] = []
 
 
 def provide_opener(kind: str, opener: Opener) -> None:
@@ -36,6 +42,16 @@ def provide_handoffs(opener: HandoffsOpener) -> None:
 def provide_sharer(sharer: Sharer) -> None:
     if sharer not in _sharers:
         _sharers.append(sharer)
+
+
+def provide_penalty_fell(hook: PenaltyFell) -> None:
+    _penalty_fell[:] = [hook]
+
+
+def penalty_fell(*args: Any) -> Any:
+    if not _penalty_fell:
+        raise RuntimeError("no credit registered to revoke listings: import service.credit.service")
+    return _penalty_fell[0](*args)
 
 
 def open_handoffs(*args: Any) -> Any:
