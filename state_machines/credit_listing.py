@@ -16,6 +16,7 @@ from datetime import date
 from enum import StrEnum
 
 from .calendar import WorkCalendar
+from .credit_grades import months_before
 from .errors import Forbidden, GuardFailed, InvalidData, InvalidTransition
 from .principals import Actor
 from .vocabulary import CITY_DIVISION, Role
@@ -111,7 +112,7 @@ class Step:
 
 
 def add_months(day: date, months: int) -> date:
-    return WorkCalendar().add_months(day, months, roll=False)
+    return months_before(day, -months)
 
 
 def until_of(listed_on: date) -> date:

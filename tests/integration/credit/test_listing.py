@@ -221,3 +221,21 @@ def test_ids_are_masked_and_the_feed_minimises_personal_data(api: Api) -> None:
     cells = [str(c.value) for row in book.worksheets[0].iter_rows() for c in row if c.value is not None]
     assert "张某" in cells and not any("张三" in c or ID_NUMBER in c for c in cells)
     assert api.get(api.principal("partner", agency="police-150602"), "/dishonest-list/publication").status_code == 403
+
+
+def test_the_feeds_files_never_hold_a_formula(api: Api) -> None:
+    from tests.helpers import credit_code
+
+    officer, supervisor, city = api.principal("officer", A), api.principal("supervisor", A), api.principal("city")
+    name = '=HYPERLINK("http://example.invalid","某公司")'
+    case = penalise(api, officer, supervisor, penalty_case(A, parties={"respondent": {
+        "name": name, "credit_code": credit_code(7)}}))
+    listed(api, supervisor, city, case)
+    csv_text = api.get(city, "/dishonest-list/publication", format="csv").content.decode("utf-8-sig")
+    assert "'=HYPERLINK" in csv_text and "\n=HYPERLINK" not in csv_text and ",=HYPERLINK" not in csv_text
+    import io
+
+    from openpyxl import load_workbook
+    sheet = load_workbook(io.BytesIO(api.get(city, "/dishonest-list/publication", format="xlsx").content)).worksheets[0]
+    values = [c.value for row in sheet.iter_rows() for c in row if c.value]
+    assert "'" + name in values and name not in values
