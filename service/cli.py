@@ -24,6 +24,7 @@ app.add_typer(cases_app, name="cases")
 
 def _runtime():
     import service.assistance.service  # noqa: F401  the domains that fill the cases' ports
+    import service.credit.listing  # noqa: F401
     import service.documents.service  # noqa: F401
     import service.handoffs.outbox  # noqa: F401
     from service.core.runtime import Runtime

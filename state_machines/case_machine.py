@@ -18,6 +18,8 @@ from . import guards
 from .calendar import WorkCalendar
 from .case_table import ROW_BY_EVENT, events_from, next_state
 from .case_table_v2 import ROW_BY_EVENT_V2
+from .credit_grades import GradeRules
+from .credit_grades import default_rules as default_grade_rules
 from .errors import Forbidden, InvalidData, InvalidTransition
 from .event_data import EVENT_DATA, REASON_REQUIRED, unknown_fields
 from .event_data_v2 import unknown_fields_v2
@@ -45,6 +47,7 @@ class Rules:
     collective_threshold: Decimal | None = None  # fine or confiscation needing 集体讨论; none by default
     city_enforcement_court: str = "court-150603"  # the city team's enforcement court (§10.9)
     city_reviews_districts: bool = True  # IPCASE_CITY_REVIEWS_DISTRICTS: 150600 reviews districts (§10.2)
+    grade_rules: GradeRules = field(default_factory=default_grade_rules)  # risk grades (SPEC §11)
 
 
 @dataclass

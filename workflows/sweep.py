@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from prefect import flow
 
+from service.credit import listing
 from service.deadlines import service as deadlines
 
 from . import context
@@ -15,8 +16,11 @@ from . import context
 def sweep_deadlines(now: datetime | None = None) -> dict:
     """One idempotent pass: run it as often as you like, each change is announced once."""
     runtime = context.current()
+    now = now or datetime.now(UTC)
     with runtime.db.write() as session:
-        return deadlines.sweep(session, runtime.rules, now or datetime.now(UTC)).as_dict()
+        result = deadlines.sweep(session, runtime.rules, now).as_dict()
+        result["listings_expired"] = len(listing.expire(session, now))  # SPEC §11: the day after `until`
+        return result
 
 
 @flow(name="report_reminders", retries=2, retry_delay_seconds=60)

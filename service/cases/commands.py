@@ -269,7 +269,7 @@ class _EventBatch:
             listed_until = next((c.listed_until for c in mine if c.listed_until), None)
             mine[:] = [c for c in mine if c.case_id != row.id] + [as_respondent_case(row, listed_until)]
         response = case_json(self.session, row, actor, self.rules, now, parties=parties, shared_only=shared_only,
-                             record=record_of(row, party_id, self.records))
+                             record=record_of(row, party_id, self.records, self.rules.grade_rules))
         if key:
             stale = self.answered.pop((actor.id, row.id, key), None)
             if stale is not None:  # expired: the key starts afresh
@@ -321,6 +321,11 @@ def apply_step(session: Session, row: Case | LockedCase, parties: dict, step: St
     row.version, row.head_hash = new_version, appended["hash"]
     if step.event in DOCUMENT_EVENTS:  # 立案审批表, 告知书, 决定书 …: a number and a row, rendered on download
         ports.issue_documents(session, row, parties, step, actor_id, now)
+    if step.event in ports.PENALTY_FALLS:  # one set lookup for every other event
+        if events:  # the case event first in the log, then the listings it revokes
+            audit.insert_events(session, events)
+            events.clear()
+        ports.penalty_fell(session, row, step.event, actor_id, now)
     if step.openings and events:
         # the handoffs' events are inserted now: the case events before them go first, so the
         # log's id order (`/audit/events`) has every handoff after the case event that opened it

@@ -23,10 +23,18 @@ DocumentIssuer = Callable[..., Any]
 """`(session, case, parties, step, actor_id, now)`: numbers and records the documents the step
 issues (`state_machines.documents`), in the event's transaction; the documents domain fills it."""
 
+
+PenaltyFell = Callable[..., Any]
+"""`(session, case, event, actor_id, now)`: the case's penalty decision is gone (credit revokes its listings)."""
+
+PENALTY_FALLS = frozenset(("court_overturned", "administrative_review_revoked"))
+"""The case events after which no penalty stands (SPEC §11: the listing is revoked at once)."""
+
 _openers: dict[str, Opener] = {}
 _handoffs: list[HandoffsOpener] = []
 _sharers: list[Sharer] = []
 _documents: list[DocumentIssuer] = []
+_penalty_fell: list[PenaltyFell] = []
 
 
 def provide_opener(kind: str, opener: Opener) -> None:
@@ -50,6 +58,16 @@ def issue_documents(*args: Any) -> Any:
     if not _documents:
         raise RuntimeError("no documents domain registered: import service.documents.service before firing case events")
     return _documents[0](*args)
+
+
+def provide_penalty_fell(hook: PenaltyFell) -> None:
+    _penalty_fell[:] = [hook]
+
+
+def penalty_fell(*args: Any) -> Any:
+    if not _penalty_fell:
+        raise RuntimeError("no credit registered to revoke listings: import service.credit.service")
+    return _penalty_fell[0](*args)
 
 
 def open_handoffs(*args: Any) -> Any:

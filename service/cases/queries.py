@@ -113,7 +113,7 @@ def list_cases(session: Session, actor: Actor, rules: Rules, *, district: str | 
                              lambda r: (r.created_at.isoformat(), r.id))
     parties = load_parties_of(session, [r.id for r in rows])
     respondents = {case_id: p["respondent"][1].id if "respondent" in p else None for case_id, p in parties.items()}
-    records = risks(session, [(r, respondents[r.id]) for r in rows])
+    records = risks(session, [(r, respondents[r.id]) for r in rows], rules.grade_rules)
     return {"items": [case_json(session, r, actor, rules, now, parties=parties[r.id], record=records[r.id])
                       for r in rows], "next_cursor": next_cursor}
 

@@ -9,10 +9,11 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from service.cases.models import AMOUNT_COLUMNS, Case, CaseParty, Party
-from service.credit.models import DishonestEntry
+from service.credit.models import LISTED_STATES, DishonestEntry
 from state_machines import clocks as ck
 from state_machines.case_machine import CaseSnapshot, Rules, allowed_events, today_in_china
 from state_machines.clocks_v2 import CLOCK_LABELS_BY_VERSION, clocks_for
+from state_machines.credit_grades import GradeRules
 from state_machines.effects_v2 import case_surcharge
 from state_machines.identifiers import mask_id_number
 from state_machines.principals import Actor
@@ -136,7 +137,7 @@ def _respondent_cases_statement():
     penalised = (func.coalesce(Case.fine, 0) > 0) | (func.coalesce(Case.confiscation, 0) > 0)
     listed_until = (
         select(func.max(DishonestEntry.until))
-        .where(DishonestEntry.party_id == CaseParty.party_id, DishonestEntry.state == "approved")
+        .where(DishonestEntry.party_id == CaseParty.party_id, DishonestEntry.state.in_(LISTED_STATES))
         .scalar_subquery()
     )
     return (
@@ -177,16 +178,19 @@ def as_respondent_case(case_row: Case, listed_until: date | None) -> RespondentC
                           penalised, listed_until)
 
 
-def record_of(case_row: Case, party_id: str | None, by_party: dict[str, list[RespondentCase]]) -> dict:
+def record_of(case_row: Case, party_id: str | None, by_party: dict[str, list[RespondentCase]],
+              grade_rules: GradeRules | None = None) -> dict:
     if party_id is None:
         return dict(NO_RECORD)
-    return assess(case_row.id, case_row.kind, case_row.district, case_row.received_at, by_party.get(party_id, ()))
+    return assess(case_row.id, case_row.kind, case_row.district, case_row.received_at, by_party.get(party_id, ()),
+                  grade_rules)
 
 
-def risks(session: Session, cases: list[tuple[Case, str | None]]) -> dict[str, dict]:
-    """The record (SPEC §6 Risk) of each (case, respondent party id), in one query."""
+def risks(session: Session, cases: list[tuple[Case, str | None]],
+          grade_rules: GradeRules | None = None) -> dict[str, dict]:
+    """The record (SPEC §6 Risk, §11 grade) of each (case, respondent party id), in one query."""
     by_party = respondent_cases(session, cases)
-    return {c.id: record_of(c, party_id, by_party) for c, party_id in cases}
+    return {c.id: record_of(c, party_id, by_party, grade_rules) for c, party_id in cases}
 
 
 def case_json(session: Session, case_row: Case, actor: Actor, rules: Rules, now: datetime,
@@ -197,7 +201,7 @@ def case_json(session: Session, case_row: Case, actor: Actor, rules: Rules, now:
     respondent = parties.get("respondent")
     snap = snapshot(case_row, *(respondent or (None, None)))
     if record is None:
-        record = risks(session, [(case_row, respondent[1].id if respondent else None)])[case_row.id]
+        record = risks(session, [(case_row, respondent[1].id if respondent else None)], rules.grade_rules)[case_row.id]
     record = dict(record)
     repeat_same_kind = record.pop("prior_same_kind_2y") > 0
     out = {

@@ -91,6 +91,18 @@ class Settings(BaseSettings):
     document_issuer_suffix: str = "市场监督管理局（知识产权局）"
     """What follows the place's name in a document's issuing authority: 东胜区市场监督管理局（知识产权局）."""
 
+    # issue 22 (SPEC §11): credit supervision by the rules
+    listing_consent: bool = True
+    """Does a listing need the next-higher bureau's consent? (the 办法 of 2021: yes; a 2025 draft drops it)"""
+    listing_grounds: str = "侵犯商标专用权,假冒专利"
+    """The grounds a listing may rest on (comma-separated): by default the IP grounds of the 办法 that rest on
+    a penalty (patent infringement ends in a ruling, not a penalty)."""
+    credit_rules_file: str | None = None
+    """The risk-grade rules (state_machines/credit_rules/risk-grades.toml is the default and the format)."""
+
+    def listing_ground_list(self) -> tuple[str, ...]:
+        return tuple(g.strip() for g in self.listing_grounds.split(",") if g.strip())
+
     @model_validator(mode="after")
     def _password_into_url(self) -> Settings:
         if self.database_password:

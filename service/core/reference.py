@@ -12,6 +12,7 @@ from service.core.models import Agency, District
 from service.core.reference_data import DISTRICTS, default_agencies
 from state_machines.calendar import WorkCalendar, parse_holiday_file
 from state_machines.case_machine import Rules
+from state_machines.credit_grades import load as load_grade_rules
 from state_machines.recommendations import Thresholds
 
 
@@ -50,6 +51,7 @@ def load_rules(session: Session, settings: Settings) -> Rules:
         case_prefixes={code: prefix for code, prefix in session.execute(select(District.code, District.case_prefix))},
         collective_after_hearing=settings.collective_after_hearing,
         city_reviews_districts=settings.city_reviews_districts,
+        grade_rules=load_grade_rules(settings.credit_rules_file),
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service.core.db import UTCDateTime
@@ -12,8 +12,10 @@ from service.core.models import Base
 
 
 class DishonestEntry(Base):
-    """失信 list entry: proposed by a district supervisor, decided by the city, repaired (信用修复) later;
-    head of its audit stream."""
+    """严重违法失信名单 entry (SPEC §11): the listing stream of `state_machines.credit_listing`, proposed
+    by the penalising district for its own case, consented by the city, listed for a fixed three
+    years; head of its audit stream. Version-1 entries (city-approved, free `until`) carry
+    `legacy` and keep their `until`."""
 
     __tablename__ = "dishonest_entries"
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
@@ -21,13 +23,25 @@ class DishonestEntry(Base):
     case_id: Mapped[str | None] = mapped_column(ForeignKey("cases.id"))
     district: Mapped[str] = mapped_column(String(6))
     basis: Mapped[str] = mapped_column(Text)
-    until: Mapped[date] = mapped_column(Date)
-    state: Mapped[str] = mapped_column(String(16))  # proposed | approved | rejected | repaired
+    detail: Mapped[str | None] = mapped_column(Text)
+    listed_on: Mapped[date | None] = mapped_column(Date)
+    until: Mapped[date | None] = mapped_column(Date)
+    """The last day on the list: `listed_on` + 36 months, computed (a legacy entry's is the one given)."""
+    state: Mapped[str] = mapped_column(String(16))  # credit_listing.STATE_LABELS
+    legacy: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    facts: Mapped[dict] = mapped_column(JSON, default=dict)
+    """The statement clock, the party's statement/defence/hearing/waiver, the consent document, the repair."""
     decision: Mapped[str | None] = mapped_column(Text)
     version: Mapped[int] = mapped_column(Integer)
     head_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_dishonest_entries_case_id", "case_id"), Index("ix_dishonest_entries_state", "state"))
+
+
+LISTED_STATES = ("listed", "repair_applied")
+"""States in which the party is on the list (until `until`); the risk view reads them."""
 
 
 class TypicalCase(Base):

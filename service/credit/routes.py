@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
@@ -11,73 +12,126 @@ from pydantic import Field
 from notifications.report_files import Table, to_csv, to_html, to_xlsx
 from service.core.deps import CurrentActor, ReadSession, RuntimeDep
 from service.core.schemas import Strict
+from service.credit import grades, listing
 from service.credit import service as credit
 from service.reports.files import MEDIA
-from state_machines.types import Day
+from state_machines.credit_listing import STATE_LABELS
+from state_machines.types import Day, ShortText
 
 router = APIRouter(tags=["credit"])
 
 
 @router.get("/parties")
-def find_parties(actor: CurrentActor, session: ReadSession,
+def find_parties(actor: CurrentActor, session: ReadSession, runtime: RuntimeDep,
                  credit_code: Annotated[str | None, Query(max_length=18)] = None,
-                 name: Annotated[str | None, Query(min_length=2, max_length=100)] = None) -> dict:
+                 name: Annotated[str | None, Query(min_length=2, max_length=100)] = None,
+                 grade: Literal["A", "B", "C", "D"] | None = None) -> dict:
+    if grade is not None:
+        items = grades.parties_by_grade(session, actor, grade, datetime.now(UTC), runtime.rules.grade_rules)
+        return {"items": items, "next_cursor": None}
     return credit.find_parties(session, actor, credit_code=credit_code, name=name)
 
 
 @router.get("/parties/{party_id}")
-def get_party(party_id: str, actor: CurrentActor, session: ReadSession) -> dict:
-    return credit.get_party(session, actor, party_id)
+def get_party(party_id: str, actor: CurrentActor, session: ReadSession, runtime: RuntimeDep) -> dict:
+    return credit.get_party(session, actor, party_id, runtime.rules.grade_rules)
 
 
 class Proposal(Strict):
+    """SPEC §10.9: `until` is not a field (it is computed at `listed`): giving one is a 422."""
+
     party_id: Annotated[str, Field(max_length=36)]
-    basis: Annotated[str, Field(min_length=1, max_length=2000)]
-    until: Day
-    case_id: Annotated[str | None, Field(max_length=36)] = None
+    case_id: Annotated[str, Field(max_length=36)]
+    basis: ShortText
+    detail: Annotated[str, Field(min_length=1, max_length=2000)]
 
 
-class DecisionData(Strict):
+class RepairConditions(Strict):
+    penalty_performed: bool
+    no_new_serious_violation: bool
+    credit_commitment_signed: bool
+
+
+class ListingData(Strict):
+    served_at: Day | None = None
+    statement: Annotated[str | None, Field(max_length=5000)] = None
+    defence: Annotated[str | None, Field(max_length=5000)] = None
+    hearing_requested: bool | None = None
+    hearing_held: bool | None = None
+    waived: bool | None = None
+    approval_document: Annotated[str | None, Field(max_length=200)] = None
     decision: Annotated[str | None, Field(max_length=2000)] = None
-    on_application: bool = False
+    listed_on: Day | None = None
+    conditions: RepairConditions | None = None
+    credit_commitment: Annotated[str | None, Field(max_length=5000)] = None
 
 
-class DishonestEvent(Strict):
-    event: Literal["approve", "reject", "repair"]
-    data: DecisionData = DecisionData()
+class ListingEvent(Strict):
+    event: Literal["notify", "record_statement", "consent", "refuse", "listed", "apply_repair", "repair",
+                   "refuse_repair"]
+    data: ListingData = ListingData()
     reason: Annotated[str | None, Field(max_length=2000)] = None
 
 
 @router.post("/dishonest-list", status_code=201)
 def propose(body: Proposal, actor: CurrentActor, runtime: RuntimeDep) -> dict:
     with runtime.db.write() as session:
-        return credit.propose(session, actor, body.model_dump())
+        return listing.propose(session, actor, body.model_dump(), runtime.settings.listing_ground_list())
 
 
 @router.post("/dishonest-list/{entry_id}/events")
-def decide(entry_id: str, body: DishonestEvent, actor: CurrentActor, runtime: RuntimeDep) -> dict:
+def fire(entry_id: str, body: ListingEvent, actor: CurrentActor, runtime: RuntimeDep) -> dict:
+    data = body.data.model_dump(exclude_none=True)
     with runtime.db.write() as session:
-        return credit.decide(session, actor, entry_id, body.model_dump(exclude_none=True))
+        return listing.fire(session, actor, entry_id, {"event": body.event, "data": data, "reason": body.reason},
+                            runtime.rules.calendar, consent_required=runtime.settings.listing_consent)
 
 
-EntryState = Literal[tuple(credit.DISHONEST_LABELS)]  # type: ignore[valid-type]
+EntryState = Literal[tuple(STATE_LABELS)]  # type: ignore[valid-type]
 DISHONEST_COLUMNS = [("party_name", "当事人"), ("credit_code", "统一社会信用代码"), ("id_number", "身份证号（脱敏）"),
-                     ("basis", "认定依据"), ("until", "列入期限至"), ("state_label", "状态"), ("decision", "决定"),
-                     ("district", "提出单位")]
+                     ("basis", "列入事由"), ("detail", "具体情形"), ("listed_on", "列入日期"), ("until", "列入期限至"),
+                     ("state_label", "状态"), ("decision", "决定"), ("district", "作出决定机关")]
+PUBLICATION_COLUMNS = [("party_name", "当事人名称"), ("credit_code", "统一社会信用代码"), ("basis", "列入事由"),
+                       ("case_number", "行政处罚决定书文号（案件编号）"), ("listed_on", "列入日期"),
+                       ("until", "届满日期"), ("authority", "作出决定机关")]
+
+
+def _file(table: Table, format: str, name: str) -> Response:
+    if format == "html":
+        return Response(to_html(table), media_type=MEDIA["html"])
+    body = to_csv(table) if format == "csv" else to_xlsx(table)
+    return Response(body, media_type=MEDIA[format],
+                    headers={"Content-Disposition": f'attachment; filename="{name}.{format}"'})
 
 
 @router.get("/dishonest-list", response_model=None)
 def list_entries(actor: CurrentActor, session: ReadSession, state: EntryState | None = None,
                  format: Literal["json", "csv", "xlsx"] = "json") -> Response | dict:
-    items = credit.list_entries(session, actor, state)
+    items = listing.list_entries(session, actor, state)
     if format == "json":
         return {"items": items, "next_cursor": None}
     rows = [{"party_name": e["party"]["name"], "credit_code": e["party"]["credit_code"],
              "id_number": e["party"]["id_number"], **e} for e in items]
-    table = Table("严重失信主体名单", f"共 {len(rows)} 条", DISHONEST_COLUMNS, rows)
-    body = to_csv(table) if format == "csv" else to_xlsx(table)
-    return Response(body, media_type=MEDIA[format],
-                    headers={"Content-Disposition": f'attachment; filename="dishonest-list.{format}"'})
+    return _file(Table("严重违法失信名单（工作台账）", f"共 {len(rows)} 条", DISHONEST_COLUMNS, rows), format,
+                 "dishonest-list")
+
+
+@router.get("/dishonest-list/publication", response_model=None)
+def publication(actor: CurrentActor, session: ReadSession,
+                format: Literal["json", "csv", "xlsx", "html"] = "json") -> Response | dict:
+    """The entries on the list today (listed, not expired, not revoked), personal data minimised: what a
+    publication system (信用中国（内蒙古）, the bureau's site) imports, and a page the city can publish."""
+    items = listing.publication(session, actor, datetime.now(UTC))
+    if format == "json":
+        return {"items": items, "next_cursor": None}
+    title = "鄂尔多斯市市场监督管理局 严重违法失信名单（知识产权）"
+    return _file(Table(title, f"共 {len(items)} 条，更新于 {datetime.now(UTC).date().isoformat()}",
+                       PUBLICATION_COLUMNS, items), format, "dishonest-list-publication")
+
+
+@router.get("/dishonest-list/{entry_id}")
+def get_entry(entry_id: str, actor: CurrentActor, session: ReadSession) -> dict:
+    return listing.get_entry(session, actor, entry_id)
 
 
 class Nomination(Strict):

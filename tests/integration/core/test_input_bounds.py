@@ -215,10 +215,11 @@ def test_id_numbers_next_to_chinese_text_are_removed_from_typical_cases(api: Api
 
 
 def test_id_numbers_in_the_dishonest_list_basis_are_removed_from_exports(api: Api) -> None:
+    """SPEC §11: the basis is a configured ground; the free text is `detail`, where an ID number is removed."""
     officer, supervisor, city = api.principal("officer", A), api.principal("supervisor", A), api.principal("city")
     case = penalise(api, officer, supervisor, penalty_case(A))
-    body = {"party_id": case["parties"]["respondent"]["id"], "basis": f"法定代表人李某（身份证{VALID_ID}）重复侵权",
-            "until": "2099-01-01"}
+    body = {"party_id": case["parties"]["respondent"]["id"], "case_id": case["id"], "basis": "侵犯商标专用权",
+            "detail": f"法定代表人李某（身份证{VALID_ID}）重复侵权"}
     assert api.client.post("/api/v1/dishonest-list", json=body, headers=bearer(supervisor)).status_code == 201
     for fmt in ("json", "csv"):
         text = api.get(city, "/dishonest-list", format=fmt).content.decode("utf-8-sig")

@@ -33,7 +33,10 @@ def test_the_second_district_sees_the_first_at_intake(api: Api) -> None:
     second = api.create(b_off, penalty_case(B))
     assert second["parties"]["respondent"]["id"] == first["parties"]["respondent"]["id"]
     assert second["risk"] == {"prior_penalties_5y": 1, "open_cases_elsewhere": 1, "on_dishonest_list": False,
-                              "repeat_infringement": True}
+                              "repeat_infringement": True, "grade": "C",
+                              "grade_reasons": [
+                                  {"code": "penalty_within_2y", "grade": "C", "text": "两年内受到行政处罚"},
+                                  {"code": "earlier_penalty", "grade": "B", "text": "曾受到行政处罚"}]}
     party = api.get(b_off, f"/parties/{second['parties']['respondent']['id']}").json()
     by_number = {c["number"]: c for c in party["cases"]}
     assert by_number[first["number"]] == {"number": first["number"], "district": A, "role": "respondent"}
@@ -64,43 +67,35 @@ def test_repeat_infringement_counts_five_years_back(api: Api) -> None:
 
 
 def test_dishonest_list_lifecycle_with_roles(api: Api) -> None:
+    """SPEC §11 replaced version 1's approve/reject/repair (any basis, any `until`): those events are
+    refused now; the risk flag follows the listing and its repair (the full stream: test_listing.py)."""
     officer, supervisor = api.principal("officer", A), api.principal("supervisor", A)
     other_supervisor, city = api.principal("supervisor", B), api.principal("city")
     case = penalise(api, officer, supervisor, penalty_case(A))
     party_id = case["parties"]["respondent"]["id"]
-    proposal = {"party_id": party_id, "basis": "两年内因商标侵权两次受到行政处罚", "until": "2099-12-31",
-                "case_id": case["id"]}
+    proposal = {"party_id": party_id, "case_id": case["id"], "basis": "侵犯商标专用权",
+                "detail": "两年内因商标侵权两次受到行政处罚"}
     post = api.client.post
     assert post("/api/v1/dishonest-list", json=proposal, headers=bearer(officer)).status_code == 403
-    assert post("/api/v1/dishonest-list", json={**proposal, "until": "2000-01-01"},
+    assert post("/api/v1/dishonest-list", json={**proposal, "until": "2099-12-31"},
                 headers=bearer(supervisor)).status_code == 422
     assert post("/api/v1/dishonest-list", json=proposal, headers=bearer(other_supervisor)).status_code == 404
     entry = post("/api/v1/dishonest-list", json=proposal, headers=bearer(supervisor)).json()
     assert entry["state"] == "proposed"
     assert api.get(other_supervisor, "/dishonest-list").json()["items"] == []
     events = f"/api/v1/dishonest-list/{entry['id']}/events"
-    assert post(events, json={"event": "approve"}, headers=bearer(supervisor)).status_code == 403
-    assert post(events, json={"event": "repair", "data": {"decision": "x"}}, headers=bearer(city)).status_code == 409
-    approved = post(events, json={"event": "approve", "data": {"decision": "鄂市监信〔2026〕1号"}},
-                    headers=bearer(city))
-    assert approved.status_code == 200 and approved.json()["state"] == "approved"
+    for old in ("approve", "reject"):
+        assert post(events, json={"event": old}, headers=bearer(city)).status_code == 422
+    post(events, json={"event": "notify"}, headers=bearer(supervisor))
+    post(events, json={"event": "record_statement", "data": {"waived": True}}, headers=bearer(supervisor))
+    post(events, json={"event": "consent"}, headers=bearer(city))
+    done = post(events, json={"event": "listed"}, headers=bearer(supervisor))
+    assert done.status_code == 200 and done.json()["state"] == "listed"
     assert [e["id"] for e in api.get(other_supervisor, "/dishonest-list").json()["items"]] == [entry["id"]]
     assert api.create(officer, penalty_case(A))["risk"]["on_dishonest_list"] is True
-    early = post(events, json={"event": "repair", "data": {"decision": "信用修复决定书"}}, headers=bearer(city))
-    assert early.status_code == 409 and early.json()["error"]["code"] == "guard_failed"
-    assert post(events, json={"event": "repair"}, headers=bearer(city)).status_code == 422
-    repaired = post(events, json={"event": "repair", "data": {"decision": "鄂市监信修〔2026〕1号",
-                                                              "on_application": True}}, headers=bearer(city))
-    assert repaired.status_code == 200 and repaired.json()["state"] == "repaired"
-    assert api.create(officer, penalty_case(A))["risk"]["on_dishonest_list"] is False
     history = api.get(api.principal("auditor"), "/audit/events", case_id=entry["id"]).json()["items"]
-    assert [e["event"] for e in history] == ["propose", "approve", "repair"]
+    assert [e["event"] for e in history] == ["propose", "notify", "record_statement", "consent", "listed"]
     assert api.get(city, "/audit/verify").json()["ok"] is True
-    second = post("/api/v1/dishonest-list", json=proposal, headers=bearer(supervisor)).json()
-    rejected = post(f"/api/v1/dishonest-list/{second['id']}/events", json={"event": "reject"}, headers=bearer(city))
-    assert rejected.status_code == 422
-    assert post(f"/api/v1/dishonest-list/{second['id']}/events", json={"event": "reject", "reason": "依据不足"},
-                headers=bearer(city)).json()["state"] == "rejected"
 
 
 def test_id_numbers_are_masked_in_every_response_and_export(api: Api) -> None:
@@ -109,8 +104,13 @@ def test_id_numbers_are_masked_in_every_response_and_export(api: Api) -> None:
     case = penalise(api, officer, supervisor, body)
     party_id = case["parties"]["respondent"]["id"]
     entry = api.client.post("/api/v1/dishonest-list", headers=bearer(supervisor),
-                            json={"party_id": party_id, "basis": "重复侵权", "until": "2099-01-01"}).json()
-    api.client.post(f"/api/v1/dishonest-list/{entry['id']}/events", json={"event": "approve"}, headers=bearer(city))
+                            json={"party_id": party_id, "case_id": case["id"], "basis": "侵犯商标专用权",
+                                  "detail": "重复侵权"}).json()
+    events = f"/api/v1/dishonest-list/{entry['id']}/events"
+    api.client.post(events, json={"event": "notify"}, headers=bearer(supervisor))
+    api.client.post(events, json={"event": "record_statement", "data": {"waived": True}}, headers=bearer(supervisor))
+    api.client.post(events, json={"event": "consent"}, headers=bearer(city))
+    api.client.post(events, json={"event": "listed"}, headers=bearer(supervisor))
     masked = "110***********002X"
     responses = [
         api.get(officer, f"/cases/{case['id']}").text, api.get(officer, "/cases").text,
