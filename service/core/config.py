@@ -80,6 +80,15 @@ class Settings(BaseSettings):
     callback_signature_tolerance_seconds: int = 300
     """How far a signed callback's `t` may lie from now, either way (SPEC §5: 5 minutes)."""
 
+    # issue 19 (SPEC §12 case file): attachments and the archive
+    attachment_max_bytes: int = 20 * 1024 * 1024
+    """The largest attachment accepted (413 beyond); its upload route alone accepts bodies this large."""
+    attachment_dir: str | None = None
+    """Where attachments are stored: a directory (production: a volume); unset, in the database."""
+    archive_key_path: str = "./ipcase-archive-key.pem"
+    """The bureau's Ed25519 archive key (PEM), created when first needed if absent; its public half is
+    served at /api/v1/archive/public-key."""
+
     @model_validator(mode="after")
     def _password_into_url(self) -> Settings:
         if self.database_password:

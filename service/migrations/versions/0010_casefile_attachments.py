@@ -1,0 +1,54 @@
+"""the case file (SPEC §12): attachments of a case, and the database store of their bytes
+
+`case_attachments` lists what each case's file holds (by SHA-256; the hash itself is recorded
+in the case's chain by its `attach` event); `casefile_blob_chunks` is the default store, each
+content once, as rows of at most 1 MiB. With `IPCASE_ATTACHMENT_DIR` set, the bytes live in
+that directory instead and the chunk table stays empty.
+
+Revision ID: 0010
+Revises: 0008
+Create Date: 2026-12-01 17:00:00
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0010"
+down_revision = "0008"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "case_attachments",
+        sa.Column("id", sa.String(length=36), nullable=False),
+        sa.Column("case_id", sa.String(length=36), nullable=False),
+        sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column("name", sa.String(length=255), nullable=False),
+        sa.Column("content_type", sa.String(length=100), nullable=False),
+        sa.Column("size", sa.BigInteger(), nullable=False),
+        sa.Column("attached_by", sa.String(length=36), nullable=False),
+        sa.Column("attached_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("attach_seq", sa.Integer(), nullable=False),
+        sa.Column("detached_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("detached_by", sa.String(length=36), nullable=True),
+        sa.ForeignKeyConstraint(["case_id"], ["cases.id"]),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index("ix_case_attachments_case", "case_attachments", ["case_id", "attached_at"])
+    op.create_index("ix_case_attachments_sha256", "case_attachments", ["sha256"])
+    op.create_table(
+        "casefile_blob_chunks",
+        sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column("seq", sa.Integer(), nullable=False),
+        sa.Column("data", sa.LargeBinary(), nullable=False),
+        sa.PrimaryKeyConstraint("sha256", "seq"),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("casefile_blob_chunks")
+    op.drop_index("ix_case_attachments_sha256", table_name="case_attachments")
+    op.drop_index("ix_case_attachments_case", table_name="case_attachments")
+    op.drop_table("case_attachments")
