@@ -8,9 +8,9 @@ case's own hash chain (`attach` and `detach` events), which `verify_files` check
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, LargeBinary, String
+from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service.core.db import UTCDateTime
@@ -43,3 +43,38 @@ class BlobChunk(Base):
     sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
     seq: Mapped[int] = mapped_column(Integer, primary_key=True)
     data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class ReviewRound(Base):
+    """案卷评查: a round of the city's review of closed cases' files (SPEC §12); an audit stream's head."""
+
+    __tablename__ = "case_file_review_rounds"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    period_from: Mapped[date] = mapped_column(Date)
+    period_to: Mapped[date] = mapped_column(Date)
+    districts: Mapped[list] = mapped_column(JSON)
+    checklist: Mapped[list] = mapped_column(JSON)
+    """[{item, label, points}] as configured when the round opened."""
+    rectify_due: Mapped[date] = mapped_column(Date)
+    state: Mapped[str] = mapped_column(String(16))
+    created_by: Mapped[str] = mapped_column(String(36))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(Integer)
+    head_hash: Mapped[str | None] = mapped_column(String(64))
+
+
+class ReviewedCase(Base):
+    """One sampled case of a round: its score, deductions and the district's rectification."""
+
+    __tablename__ = "case_file_reviews"
+    round_id: Mapped[str] = mapped_column(ForeignKey("case_file_review_rounds.id"), primary_key=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    district: Mapped[str] = mapped_column(String(6))
+    deductions: Mapped[list | None] = mapped_column(JSON)
+    score: Mapped[int | None] = mapped_column(Integer)
+    reviewed_by: Mapped[str | None] = mapped_column(String(36))
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    rectification: Mapped[str | None] = mapped_column(Text)
+    rectified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -3,28 +3,32 @@ check of stored files against the chains."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import quote
 
-from fastapi import APIRouter, Body, Request
+from fastapi import APIRouter, Body, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response, StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.datastructures import UploadFile
 
-from service.casefile import archive, keys
+from service.casefile import archive, keys, review
 from service.casefile import service as casefile
 from service.casefile.store import store_for
 from service.core.deps import CurrentActor, ReadSession, RuntimeDep, require
 from service.core.runtime import Runtime
 from state_machines.errors import InvalidData
+from state_machines.types import Day, ShortText, Text
 from state_machines.vocabulary import Role
 
 router = APIRouter(tags=["case file"])
 
 UPLOAD_PATH = re.compile(r"^/api/v1/cases/[^/]+/attachments$")
 MULTIPART_OVERHEAD = 64 * 1024
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def body_limits(runtime: Runtime) -> tuple[tuple[str, re.Pattern, int], ...]:
@@ -135,3 +139,84 @@ def verify_files(actor: CurrentActor, session: ReadSession, runtime: RuntimeDep)
     """Every file the case chains recorded, read and hashed: missing or swapped files by case."""
     require(actor, Role.auditor, Role.city, Role.admin)
     return casefile.verify_files(session, _store(runtime))
+
+
+class RoundOpen(BaseModel):
+    """A review round: a period and districts (default all) sampled `sample_size` closed cases each
+    (default 3), or the cases chosen by `case_ids`."""
+
+    model_config = ConfigDict(extra="forbid")
+    title: ShortText
+    period_from: Day
+    period_to: Day
+    districts: Annotated[list[Annotated[str, Field(max_length=6)]], Field(max_length=20)] | None = None
+    sample_size: Annotated[int, Field(ge=1, le=100)] | None = None
+    case_ids: Annotated[list[Annotated[str, Field(max_length=36)]], Field(max_length=500)] | None = None
+
+
+class Deduction(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    item: Annotated[str, Field(max_length=64)]
+    points: Annotated[int, Field(ge=0, le=100)]
+    comment: Annotated[str, Field(max_length=2000)] | None = None
+
+
+class ScoreIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    deductions: Annotated[list[Deduction], Field(max_length=50)]
+
+
+class RectifyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    rectification: Text
+
+
+@router.post("/case-file-reviews", status_code=201, tags=["case file review"])
+def open_review_round(body: RoundOpen, actor: CurrentActor, runtime: RuntimeDep) -> dict:
+    """案卷评查: the city opens a round; the sample is drawn and recorded in the round's first event."""
+    configured = json.loads(runtime.settings.review_checklist) if runtime.settings.review_checklist else None
+    with runtime.db.write() as session:
+        return review.open_round(session, actor, body.model_dump(), runtime.rules.calendar,
+                                 runtime.settings.review_rectify_workdays, configured, runtime.rules.districts)
+
+
+@router.get("/case-file-reviews/{round_id}", tags=["case file review"])
+def get_review_round(round_id: str, actor: CurrentActor, session: ReadSession) -> dict:
+    """The round and its cases (a district's officers and supervisors see their own cases' results)."""
+    return review.get_round(session, actor, round_id)
+
+
+@router.post("/case-file-reviews/{round_id}/cases/{case_id}/score", tags=["case file review"])
+def score_case_file(round_id: str, case_id: str, body: ScoreIn, actor: CurrentActor, runtime: RuntimeDep) -> dict:
+    """A city reviewer scores one sampled file: points deducted per checklist item, each with a comment."""
+    with runtime.db.write() as session:
+        return review.score(session, actor, round_id, case_id, [d.model_dump(exclude_none=True)
+                                                                for d in body.deductions])
+
+
+@router.post("/case-file-reviews/{round_id}/cases/{case_id}/rectification", tags=["case file review"])
+def rectify_case_file(round_id: str, case_id: str, body: RectifyIn, actor: CurrentActor,
+                      runtime: RuntimeDep) -> dict:
+    """The district's supervisor answers a result with its rectification (整改), due by `rectify_due`."""
+    with runtime.db.write() as session:
+        return review.rectify(session, actor, round_id, case_id, body.rectification)
+
+
+@router.post("/case-file-reviews/{round_id}/close", tags=["case file review"])
+def close_review_round(round_id: str, actor: CurrentActor, runtime: RuntimeDep) -> dict:
+    """The city closes the round once every sampled file is scored."""
+    with runtime.db.write() as session:
+        return review.close_round(session, actor, round_id)
+
+
+@router.get("/case-file-reviews/{round_id}/results", tags=["case file review"],
+            responses={200: {"content": {"application/json": {}, XLSX: {}}}})
+def review_results(round_id: str, actor: CurrentActor, session: ReadSession,
+                   format: Annotated[Literal["json", "xlsx"], Query()] = "json") -> Response:
+    """Results per district and per checklist item (and per case), as JSON or XLSX."""
+    data = review.results(session, actor, round_id)
+    if format == "xlsx":
+        return Response(review.results_xlsx(data), media_type=XLSX,
+                        headers={"Content-Disposition": content_disposition(f"案卷评查-{round_id[:8]}.xlsx")})
+    return Response(json.dumps(data, ensure_ascii=False), media_type="application/json")
+

@@ -88,6 +88,10 @@ class Settings(BaseSettings):
     archive_key_path: str = "./ipcase-archive-key.pem"
     """The bureau's Ed25519 archive key (PEM), created when first needed if absent; its public half is
     served at /api/v1/archive/public-key."""
+    review_checklist: str | None = None
+    """案卷评查's checklist as JSON `[{"item", "label", "points"}]`; unset, SPEC §12's eight items (100 points)."""
+    review_rectify_workdays: int = 20
+    """Working days a district has, from a review round's opening, to answer with its rectifications (整改)."""
 
     @model_validator(mode="after")
     def _password_into_url(self) -> Settings:

@@ -1,4 +1,4 @@
-"""the case file (SPEC §12): attachments of a case, and the database store of their bytes
+"""the case file (SPEC §12): attachments of a case, the database store of their bytes, 案卷评查 rounds
 
 `case_attachments` lists what each case's file holds (by SHA-256; the hash itself is recorded
 in the case's chain by its `attach` event); `casefile_blob_chunks` is the default store, each
@@ -45,9 +45,43 @@ def upgrade() -> None:
         sa.Column("data", sa.LargeBinary(), nullable=False),
         sa.PrimaryKeyConstraint("sha256", "seq"),
     )
+    op.create_table(
+        "case_file_review_rounds",
+        sa.Column("id", sa.String(length=36), nullable=False),
+        sa.Column("title", sa.String(length=200), nullable=False),
+        sa.Column("period_from", sa.Date(), nullable=False),
+        sa.Column("period_to", sa.Date(), nullable=False),
+        sa.Column("districts", sa.JSON(), nullable=False),
+        sa.Column("checklist", sa.JSON(), nullable=False),
+        sa.Column("rectify_due", sa.Date(), nullable=False),
+        sa.Column("state", sa.String(length=16), nullable=False),
+        sa.Column("created_by", sa.String(length=36), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("head_hash", sa.String(length=64), nullable=True),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_table(
+        "case_file_reviews",
+        sa.Column("round_id", sa.String(length=36), nullable=False),
+        sa.Column("case_id", sa.String(length=36), nullable=False),
+        sa.Column("district", sa.String(length=6), nullable=False),
+        sa.Column("deductions", sa.JSON(), nullable=True),
+        sa.Column("score", sa.Integer(), nullable=True),
+        sa.Column("reviewed_by", sa.String(length=36), nullable=True),
+        sa.Column("reviewed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("rectification", sa.Text(), nullable=True),
+        sa.Column("rectified_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(["case_id"], ["cases.id"]),
+        sa.ForeignKeyConstraint(["round_id"], ["case_file_review_rounds.id"]),
+        sa.PrimaryKeyConstraint("round_id", "case_id"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("case_file_reviews")
+    op.drop_table("case_file_review_rounds")
     op.drop_table("casefile_blob_chunks")
     op.drop_index("ix_case_attachments_sha256", table_name="case_attachments")
     op.drop_index("ix_case_attachments_case", table_name="case_attachments")
