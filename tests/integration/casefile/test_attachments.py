@@ -207,3 +207,30 @@ def test_an_attachment_row_pointed_elsewhere_is_caught_by_the_chain(api: Api, of
                      {"s": fake["sha256"], "id": real["id"]})
     response = api.client.get(real["url"], headers=bearer(officer))
     assert response.status_code == 500 and _error(response) == "integrity_failed"
+
+
+def test_ipcase_audit_verify_files_exits_1_naming_the_swapped_file(api: Api, officer: str, case_id: str,
+                                                                   runtime: Runtime, database_url: str) -> None:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    attachment = upload(api, officer, case_id, "照片.png", ALLOWED[1][1]).json()
+    env = {**os.environ, "IPCASE_DATABASE_URL": database_url}
+    env.pop("IPCASE_BOOTSTRAP_ADMIN_TOKEN", None)
+    if runtime.settings.attachment_dir:
+        env["IPCASE_ATTACHMENT_DIR"] = runtime.settings.attachment_dir
+
+    def verify(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "service.cli", "audit", "verify", *args], env=env,
+                              capture_output=True, text=True, timeout=120)
+
+    clean = verify("--files")
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    assert json.loads(clean.stdout)["files"]["files_checked"] == 1
+    _tamper(runtime, attachment["sha256"], b"\x89PNG\r\n\x1a\n forged")
+    assert verify().returncode == 0  # the chains alone are intact
+    swapped = verify("--files")
+    assert swapped.returncode == 1
+    assert json.loads(swapped.stdout)["files"]["bad"][0]["attachment_id"] == attachment["id"]
