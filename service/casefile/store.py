@@ -10,6 +10,7 @@ hash (`read_verified`), since a store is only a place, not a witness.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import uuid
@@ -70,13 +71,22 @@ class DatabaseStore:
     def chunks(self, sha256: str) -> Iterator[bytes]:
         table = BlobChunk.__table__
         query = select(table.c.data).where(table.c.sha256 == sha256, table.c.seq == _SEQ)
-        with self.db.read() as session:
-            seq = 0
-            while (row := session.execute(query, {"seq": seq}).first()) is not None:
+        seq = 0
+        with self.db.read() as session, contextlib.ExitStack() as stack:
+            if self.db.is_sqlite:
+                fetch = lambda n: session.execute(query, {"seq": n}).first()  # noqa: E731
+            else:
+                # bytea in psycopg's binary format: its text format (hex) costs 4x the time to read
+                cursor = stack.enter_context(session.connection().connection.driver_connection.cursor(binary=True))
+                fetch = lambda n: cursor.execute(_PG_CHUNK, (sha256, n)).fetchone()  # noqa: E731
+            while (row := fetch(seq)) is not None:
                 yield bytes(row[0])
                 seq += 1
         if seq == 0:
             raise MissingFile(sha256)
+
+
+_PG_CHUNK = "SELECT data FROM casefile_blob_chunks WHERE sha256 = %s AND seq = %s"
 
 
 class DirectoryStore:
