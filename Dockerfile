@@ -20,7 +20,7 @@ RUN apt-get update \
 RUN pip install --no-cache-dir -c /tmp/constraints.txt /wheels/*.whl \
  && rm -rf /wheels /tmp/constraints.txt \
  && useradd --system --uid 10001 --home-dir /data --shell /usr/sbin/nologin ipcase \
- && mkdir -p /data && chown ipcase:ipcase /data
+ && mkdir -p /data /casefile && chown ipcase:ipcase /data /casefile
 USER ipcase
 WORKDIR /data
 # the embedded default (SQLite + Prefect's ephemeral mode) keeps its files in /data: mount a volume there

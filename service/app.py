@@ -12,6 +12,7 @@ from service.assistance import routes as assistance
 from service.audit import routes as audit
 from service.board import routes as board
 from service.campaigns import routes as campaigns
+from service.casefile import routes as casefile
 from service.cases import machine_routes as meta
 from service.cases import routes as cases
 from service.cases.event_writer import EventWriter, events_database
@@ -54,7 +55,8 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.state.actor_cache = {}
     app.state.auth_failures = AuthFailures(runtime.settings.auth_failures_per_minute)
     errors.install(app)
-    for module in (cases, handoffs, assistance, reports, credit, inbox, admin, audit, meta, campaigns, documents):
+    for module in (cases, handoffs, assistance, reports, credit, inbox, admin, audit, meta, campaigns, documents,
+                   casefile):
         app.include_router(module.router, prefix=API_PREFIX)
 
     app.include_router(board.router)
@@ -62,5 +64,5 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.include_router(meta.ops)
 
     app.add_middleware(BodyLimitAndMetrics, max_body_bytes=runtime.settings.max_body_bytes,
-                       api_prefix=API_PREFIX)
+                       api_prefix=API_PREFIX, limits=casefile.body_limits(runtime))
     return app

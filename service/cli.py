@@ -185,15 +185,22 @@ def cases_migrate(
 
 
 @audit_app.command("verify")
-def audit_verify() -> None:
+def audit_verify(files: bool = typer.Option(False, "--files", help="also read every stored attachment and "
+                                            "check it against the hash its case's chain recorded")) -> None:
     """Recompute every hash chain; exit 1 and name the first bad event if one is found."""
     from service.audit import service as audit
 
     runtime = _runtime()
     with runtime.db.read() as session:
         result = audit.verify(session)
-    typer.echo(json.dumps(result.as_dict(), ensure_ascii=False))
-    if not result.ok:
+        output = result.as_dict()
+        if files:
+            from service.casefile.service import verify_files
+            from service.casefile.store import store_for
+
+            output["files"] = verify_files(session, store_for(runtime.db, runtime.settings.attachment_dir))
+    typer.echo(json.dumps(output, ensure_ascii=False))
+    if not result.ok or (files and not output["files"]["ok"]):
         sys.exit(1)
 
 
@@ -271,6 +278,37 @@ def healthcheck(url: str | None = typer.Option(None, help="probe this URL (an AP
         typer.echo(f"unhealthy: {type(exc).__name__}: {exc}", err=True)
         raise typer.Exit(1) from None
     typer.echo("healthy")
+
+
+archive_app = typer.Typer(help="Case archives (卷宗, SPEC §12).", no_args_is_help=True)
+app.add_typer(archive_app, name="archive")
+
+
+@archive_app.command("verify")
+def archive_verify(
+    file: str = typer.Argument(..., metavar="FILE", help="the archive (ZIP)"),
+    public_key: str | None = typer.Option(None, "--public-key",
+                                          help="the bureau's archive public key (PEM); default: the public half "
+                                               "of IPCASE_ARCHIVE_KEY_PATH"),
+) -> None:
+    """Check an archive offline: its signature, every file's SHA-256, nothing missing or added, and its
+    history chaining to the signed head. Exit 1 when anything is wrong. Needs no database."""
+    from pathlib import Path
+
+    from service.casefile import archive, keys
+    from service.core.config import Settings
+
+    if public_key:
+        key = keys.load_public(Path(public_key).read_bytes())
+    elif Path(Settings().archive_key_path).exists():
+        key = keys.load_or_create(Settings().archive_key_path).public_key()
+    else:
+        typer.echo("error: no archive key here; pass --public-key (GET /api/v1/archive/public-key)", err=True)
+        raise typer.Exit(2)
+    result = archive.verify(file, key)
+    typer.echo(json.dumps(result, ensure_ascii=False))
+    if not result["ok"]:
+        sys.exit(1)
 
 
 def main() -> None:

@@ -23,6 +23,7 @@ class Who(StrEnum):
     answer = "answer"  # via a handoff answer (partner, or a supervisor's paper answer)
     system = "system"  # via an assistance request (jurisdiction transfer)
     reviewer = "reviewer"  # the review unit's reviewer (machine version 2, SPEC §10.2)
+    file = "file"  # via the case file's routes (SPEC §12 attachments): an officer or supervisor, never this API
 
 
 SAME = "="
@@ -41,7 +42,7 @@ class Row:
 
 ANY = NON_FINAL_STATES
 P, R = Track.penalty, Track.ruling
-O, S, A, X = Who.officer, Who.supervisor, Who.answer, Who.system
+O, S, A, X, F = Who.officer, Who.supervisor, Who.answer, Who.system, Who.file
 
 ROWS: tuple[Row, ...] = (
     Row("accept", ("received",), "filed", S),
@@ -73,6 +74,8 @@ ROWS: tuple[Row, ...] = (
     Row("dismiss", ("filed", "penalty_notice", "hearing"), "closed", S),
     Row("close", ("mediated", "ruled", "decided"), "closed", S),
     Row("add_note", ANY, SAME, O),
+    Row("attach", ANY, SAME, F),  # SPEC §12: a file entered the case file (its SHA-256 in the chain)
+    Row("detach", ANY, SAME, F),  # removed from the case file; its bytes are kept
     Row("record_service", ANY, SAME, O),
     Row("record_amounts", ANY, SAME, O),
     Row("record_payment", ("decided", "in_litigation"), SAME, O, P),

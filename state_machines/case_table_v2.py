@@ -20,7 +20,7 @@ from .vocabulary import NON_FINAL_STATES_V2, STATES_V2, Track
 
 ANY = NON_FINAL_STATES_V2
 P, R = Track.penalty, Track.ruling
-O, S, A, X, V = Who.officer, Who.supervisor, Who.answer, Who.system, Who.reviewer  # noqa: E741
+O, S, A, X, V, F = Who.officer, Who.supervisor, Who.answer, Who.system, Who.reviewer, Who.file  # noqa: E741
 
 # states of the penalty procedure before a decision (§10.3 refer_to_police, suspend, dismiss)
 PROCEDURE = ("filed", "investigated", "in_review", "reviewed", "penalty_notice", "hearing", "heard")
@@ -78,6 +78,8 @@ ROWS_V2: tuple[Row, ...] = (
     Row("assign", ANY, SAME, S),
     Row("record_facts", ANY, SAME, O),
     Row("add_note", ANY, SAME, O),
+    Row("attach", ANY, SAME, F),  # SPEC §12, as in version 1
+    Row("detach", ANY, SAME, F),
     Row("record_service", ANY, SAME, O),
     Row("record_amounts", ANY, SAME, O),
     Row("record_payment", ("decided", "in_litigation", "in_administrative_review"), SAME, O, P),

@@ -7,9 +7,9 @@ event needs a top-level `reason` is listed in `REASON_REQUIRED`, because SPEC §
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from .clocks import CLOCKS, PAUSE_CAUSES
 from .documents import SERVICE_WAYS
@@ -85,6 +85,21 @@ class Close(EventData):
 
 class AddNote(EventData):
     text: Text
+
+
+class Attach(EventData):
+    """A file entered the case file (SPEC §12): what the chain needs to detect a swapped file."""
+
+    attachment_id: Annotated[str, StringConstraints(min_length=1, max_length=36)]
+    sha256: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+    name: Annotated[str, StringConstraints(min_length=1, max_length=255)]
+    content_type: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    size: Annotated[int, Field(ge=1)]
+
+
+class Detach(EventData):
+    attachment_id: Annotated[str, StringConstraints(min_length=1, max_length=36)]
+    sha256: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
 
 
 class RecordService(EventData):
@@ -186,6 +201,8 @@ EVENT_DATA: dict[str, type[EventData]] = {
     "dismiss": NoData,
     "close": Close,
     "add_note": AddNote,
+    "attach": Attach,
+    "detach": Detach,
     "record_service": RecordService,
     "record_amounts": RecordAmounts,
     "record_payment": RecordPayment,
@@ -198,7 +215,7 @@ EVENT_DATA: dict[str, type[EventData]] = {
 }
 
 REASON_REQUIRED: frozenset[str] = frozenset(
-    {"reject", "mediation_failed", "suspend", "withdraw", "dismiss", "extend_deadline"}
+    {"reject", "mediation_failed", "suspend", "withdraw", "dismiss", "extend_deadline", "detach"}
 )
 
 

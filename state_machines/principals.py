@@ -49,3 +49,9 @@ def may_fire(actor: Actor, event: str, *, shared_only: bool = False, version: in
     if who is Who.officer:
         return True
     return who is Who.supervisor and actor.role is Role.supervisor
+
+
+def may_file(actor: Actor, *, shared_only: bool = False) -> bool:
+    """Who adds to or removes from a case's file (SPEC §12: its officers): an officer or a
+    supervisor of the case's district (the caller checks the district), never a share."""
+    return actor.role in DISTRICT_ROLES and not shared_only

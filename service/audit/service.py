@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from service.assistance.models import AssistanceRequest
 from service.campaigns.models import Campaign, RegisterEntry
+from service.casefile.models import ReviewRound
 from service.cases.models import Case, Event
 from service.core.models import Principal
 from service.credit.models import DishonestEntry
@@ -32,7 +33,8 @@ from service.handoffs.models import Handoff
 from service.reports.models import ReportSubmission
 
 STREAMS = {"case": Case, "handoff": Handoff, "assistance": AssistanceRequest, "report": ReportSubmission,
-           "dishonest": DishonestEntry, "principal": Principal, "campaign": Campaign, "register": RegisterEntry}
+           "dishonest": DishonestEntry, "principal": Principal, "campaign": Campaign, "register": RegisterEntry,
+           "review_round": ReviewRound}
 """Every table whose rows head an audit stream (their `version` is the stream's length)."""
 LAZY_STREAMS = frozenset({"principal"})
 """Streams whose head exists before its first event (a principal is audited from its first change)."""

@@ -91,6 +91,19 @@ class Settings(BaseSettings):
     document_issuer_suffix: str = "市场监督管理局（知识产权局）"
     """What follows the place's name in a document's issuing authority: 东胜区市场监督管理局（知识产权局）."""
 
+    # issue 19 (SPEC §12 case file): attachments and the archive
+    attachment_max_bytes: int = 20 * 1024 * 1024
+    """The largest attachment accepted (413 beyond); its upload route alone accepts bodies this large."""
+    attachment_dir: str | None = None
+    """Where attachments are stored: a directory (production: a volume); unset, in the database."""
+    archive_key_path: str = "./ipcase-archive-key.pem"
+    """The bureau's Ed25519 archive key (PEM), created when first needed if absent; its public half is
+    served at /api/v1/archive/public-key."""
+    review_checklist: str | None = None
+    """案卷评查's checklist as JSON `[{"item", "label", "points"}]`; unset, SPEC §12's eight items (100 points)."""
+    review_rectify_workdays: int = 20
+    """Working days a district has, from a review round's opening, to answer with its rectifications (整改)."""
+
     # issue 22 (SPEC §11): credit supervision by the rules
     listing_consent: bool = True
     """Does a listing need the next-higher bureau's consent? (the 办法 of 2021: yes; a 2025 draft drops it)"""

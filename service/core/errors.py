@@ -23,10 +23,12 @@ STATUS = {
     "version_conflict": 409,
     "guard_failed": 409,
     "payload_too_large": 413,
+    "unsupported_media_type": 415,
     "validation_error": 422,
     "too_many_requests": 429,
     "database_unavailable": 503,
     "pdf_unavailable": 503,
+    "integrity_failed": 500,  # a stored file no longer matches its hash in the audit chain
 }
 
 

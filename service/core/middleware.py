@@ -61,10 +61,12 @@ def _error(status: int, code: str, message: str) -> list[dict]:
 
 
 class BodyLimitAndMetrics:
-    def __init__(self, app, max_body_bytes: int, api_prefix: str) -> None:
+    def __init__(self, app, max_body_bytes: int, api_prefix: str, limits: tuple = ()) -> None:
+        """`limits`: (method, compiled path pattern, bytes) for routes allowed larger bodies (uploads)."""
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.api_prefix = api_prefix
+        self.limits = limits
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
@@ -75,6 +77,10 @@ class BodyLimitAndMetrics:
         limit = self.max_body_bytes
         declared = dict(scope.get("headers", [])).get(b"content-length")
         path = scope.get("path", "")
+        for method, pattern, larger in self.limits:
+            if scope["method"] == method and pattern.match(path):
+                limit = larger
+                break
 
         async def secured_send(message) -> None:
             if message["type"] == "http.response.start":

@@ -19,6 +19,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from notifications.messages import environment
+from service.casefile import entries
+from service.casefile.entries import Entry
 from service.core.config import get_settings
 from service.core.errors import PdfUnavailable
 from service.core.models import Principal
@@ -116,5 +118,14 @@ def file_name(doc: BureauDocument, extension: str) -> str:
 def documents_for_archive(session: Session, case_id: str) -> list[tuple[str, bytes]]:
     """Every document of the case as (file name, PDF bytes), in the order they were issued: what the
     archive (卷宗) binds. No permission check: the caller exports a case it may read."""
+    return [(entry.name, entry.data) for entry in archive_entries(session, case_id)]
+
+
+def archive_entries(session: Session, case_id: str) -> list[Entry]:
+    """The documents as the archive's catalogue lists them: 题名, 文号 and date with each PDF."""
     docs = ordered(session.scalars(select(BureauDocument).where(BureauDocument.case_id == case_id)))
-    return [(file_name(doc, "pdf"), render_pdf(session, doc)) for doc in docs]
+    return [Entry(name=file_name(doc, "pdf"), data=render_pdf(session, doc), title=title_of(doc), number=doc.number,
+                  date=doc.created_at.astimezone(CHINA_TZ).date().isoformat()) for doc in docs]
+
+
+entries.provide(archive_entries)  # the case file binds them without importing this package

@@ -7,6 +7,7 @@ from sqlalchemy import create_engine
 
 from service.assistance import models as _assistance_tables  # noqa: F401
 from service.campaigns import models as _campaigns_tables  # noqa: F401
+from service.casefile import models as _casefile_tables  # noqa: F401
 from service.cases import models as _cases_tables  # noqa: F401
 from service.core.config import get_settings
 from service.core.models import Base

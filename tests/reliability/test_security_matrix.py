@@ -101,6 +101,20 @@ MATRIX: dict[str, dict[str, int]] = {
     "POST /board/logout": {**everyone(403), "anonymous": 403},
     "GET /board/static/mermaid.min.js": {**everyone(200), "anonymous": 200},
     "GET /board/static/board.js": {**everyone(200), "anonymous": 200},
+    # the case file (issue 19): attachments, the archive and its public key, 案卷评查
+    "POST /api/v1/cases/{case_id}/attachments": everyone(404),
+    "GET /api/v1/cases/{case_id}/attachments": everyone(404),
+    "GET /api/v1/cases/{case_id}/attachments/{attachment_id}/content": everyone(404),
+    "POST /api/v1/cases/{case_id}/attachments/{attachment_id}/detach": everyone(422),
+    "GET /api/v1/cases/{case_id}/archive": everyone(404),
+    "GET /api/v1/archive/public-key": {**everyone(200), "anonymous": 200},
+    "GET /api/v1/audit/verify/files": {**everyone(403), "auditor": 200, "city": 200, "admin": 200},
+    "POST /api/v1/case-file-reviews": everyone(422),
+    "GET /api/v1/case-file-reviews/{round_id}": everyone(404),
+    "POST /api/v1/case-file-reviews/{round_id}/cases/{case_id}/score": everyone(422),
+    "POST /api/v1/case-file-reviews/{round_id}/cases/{case_id}/rectification": everyone(422),
+    "POST /api/v1/case-file-reviews/{round_id}/close": {**everyone(403), "city": 404},
+    "GET /api/v1/case-file-reviews/{round_id}/results": everyone(404),
 }
 
 
@@ -141,7 +155,8 @@ def test_matrix(api: Api, tokens) -> None:
         method, template = key.split(" ", 1)
         path = template
         for name in ("case_id", "handoff_id", "request_id", "party_id", "entry_id", "notification_id",
-                     "principal_id", "campaign_id", "inspection_id", "document_id"):
+                     "principal_id", "campaign_id", "inspection_id", "document_id",
+                     "attachment_id", "round_id"):
             path = path.replace("{" + name + "}", str(uuid.uuid4()))
         path = path.replace("{code}", "police-150602")
         for role, token in tokens.items():

@@ -30,7 +30,7 @@ from tests.unit.machine_v2_support import (
 )
 
 ACTORS = {Who.officer: OFFICER, Who.supervisor: SUPERVISOR, Who.answer: SUPERVISOR, Who.system: SUPERVISOR,
-          Who.reviewer: REVIEWER}
+          Who.reviewer: REVIEWER, Who.file: OFFICER}
 
 DATA = {
     "transfer_jurisdiction": ({"to_district": "150603"}, None),
@@ -56,6 +56,9 @@ DATA = {
     "withdraw": ({}, "请求人撤回"),
     "dismiss": ({}, "违法事实不成立"),
     "add_note": ({"text": "note"}, None),
+    "attach": ({"attachment_id": "a1", "sha256": "0" * 64, "name": "a.txt", "content_type": "text/plain",
+                "size": 1}, None),
+    "detach": ({"attachment_id": "a1", "sha256": "0" * 64}, "上传错误"),
     "record_service": ({"document": "decision"}, None),
     "record_amounts": ({"marks_count": 2}, None),
     "ask_city": ({"question": "是否构成商标侵权？"}, None),
@@ -176,7 +179,7 @@ def test_version_1_dispatch_is_unchanged() -> None:
     assert "notify_penalty" not in events_from(Track.penalty, "filed", 2)
     assert next_state(Track.penalty, "filed", "notify_penalty", {}) == "penalty_notice"
     assert next_state(Track.penalty, "filed", "notify_penalty", {}, 2) is None
-    assert len(ROWS) == 38
+    assert len(ROWS) == 40  # 38 of SPEC §3, and attach/detach of the case file (§12)
 
 
 def test_v2_role_rules() -> None:
