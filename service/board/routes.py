@@ -27,6 +27,8 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import case, func, select
 
 from service.assistance.service import disputed_transfers
+from service.campaigns import progress as campaign_progress
+from service.campaigns import service as campaigns
 from service.cases import queries
 from service.cases.models import Case
 from service.cases.queries import CASE_READERS
@@ -34,6 +36,7 @@ from service.core.deps import AuthFailures, client_address
 from service.core.models import District, Principal
 from service.core.principals import actor_of, authenticate
 from service.reports import figures as reports
+from state_machines.campaigns import KINDS as CAMPAIGN_KINDS
 from state_machines.clocks_v2 import CLOCK_LABELS_V2
 from state_machines.errors import DomainError
 from state_machines.export import as_mermaid
@@ -225,6 +228,25 @@ def board(request: Request) -> Response:
     # the city's list holds only cases due soon or overdue: an empty list is not "no open cases"
     return _page(request, "city", who=who, districts=districts, states=NON_FINAL_STATES_V2, labels=STATE_LABELS_V2,
                  cases=worklist, today=today, empty_worklist="没有即将到期或已超期的案件", disputes=disputes)
+
+
+@router.get("/board/campaigns")
+def campaigns_page(request: Request) -> Response:
+    """专项行动: the campaigns the reader takes part in (the city: all), each district's inspections,
+    findings, cases and targets, as `GET /campaigns/{id}/progress` counts them."""
+    signed = _signed_in(request)
+    if isinstance(signed, Response):
+        return signed
+    actor, who = signed
+    with request.app.state.runtime.db.read() as session:
+        shown = []
+        for item in campaigns.list_campaigns(session, actor):
+            report = campaign_progress.progress(session, actor, campaigns.campaign_for_progress(session, actor,
+                                                                                               item["id"]))
+            rows = [{**r, "targets_text": campaign_progress.targets_text(r["targets"])} for r in report["districts"]]
+            shown.append({**item, "kind_label": CAMPAIGN_KINDS.get(item["kind"], item["kind"]), "rows": rows,
+                          "total": report["total"]})
+    return _page(request, "campaigns", who=who, campaigns=shown)
 
 
 @router.get("/board/cases/{case_id}")

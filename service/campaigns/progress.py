@@ -67,7 +67,7 @@ COLUMNS = [("district_name", "单位"), ("inspections", "检查次数"), ("findi
            ("cases_opened", "立案/移交案件"), ("cases_open", "在办案件"), ("targets_text", "目标完成情况")]
 
 
-def _targets_text(targets: dict) -> str:
+def targets_text(targets: dict) -> str:
     parts = []
     for key, t in targets.items():
         if key == "inspections_per_month":
@@ -83,7 +83,7 @@ def _targets_text(targets: dict) -> str:
 
 
 def progress_table(report: dict) -> Table:
-    rows = [{**r, "targets_text": _targets_text(r["targets"])} for r in report["districts"]]
+    rows = [{**r, "targets_text": targets_text(r["targets"])} for r in report["districts"]]
     total = {**report["total"], "targets_text": "全部完成" if report["total"]["targets_met"] else "未全部完成"}
     campaign = report["campaign"]
     subtitle = f"{campaign['period']['start']} 至 {campaign['period']['end']}，截至 {report['as_of']}"

@@ -96,6 +96,7 @@ MATRIX: dict[str, dict[str, int]] = {
     # The board (HTML): the API's case readers only; sign-in and sign-out need the form's CSRF token.
     "GET /board": {**READERS, "partner": 403, "admin": 403, "anonymous": 303},
     "GET /board/cases/{case_id}": {**everyone(404), "partner": 403, "admin": 403, "anonymous": 303},
+    "GET /board/campaigns": {**READERS, "partner": 403, "admin": 403, "anonymous": 303},
     "GET /board/login": {**everyone(200), "anonymous": 200},
     "POST /board/login": {**everyone(403), "anonymous": 403},
     "POST /board/logout": {**everyone(403), "anonymous": 403},

@@ -85,3 +85,27 @@ def test_a_district_sees_its_inspections_and_the_city_all(api: Api) -> None:
     assert get(api, city, "/campaigns", active_on="2027-06-01")["items"] == []
     assert len(get(api, city, "/campaigns", active_on="2027-03-01")["items"]) == 1
     refused(get(api, city, "/campaigns", 422, kind="picnic"), "validation_error", "kind")
+
+
+def test_the_board_shows_campaign_progress_to_whom_the_api_would(api: Api) -> None:
+    """专项行动 on the board: the city sees every district's row, a district its own, a district
+    not taking part no campaign; the figures are the progress report's."""
+    from service.board.routes import COOKIE
+
+    city, a_off, c_off = api.principal("city"), api.principal("officer", A), api.principal("officer", C)
+    campaign = post(api, city, "/campaigns", {**CAMPAIGN, "targets": {"inspections": 2}})
+    with time_machine.travel(at("2027-03-10"), tick=False):
+        post(api, a_off, f"/campaigns/{campaign['id']}/inspections", inspection(
+            "2027-03-09", place="东胜区某代理机构", result="problem_found", findings="无资质从事商标代理"))
+
+    def board(token: str) -> str:
+        api.client.cookies.clear()
+        response = api.client.get("/board/campaigns", headers={"cookie": f"{COOKIE}={token}"})
+        assert response.status_code == 200
+        return response.text
+
+    seen = board(city)
+    assert "蓝天专项整治行动" in seen and "东胜区" in seen and "康巴什区" in seen and "检查 1/2" in seen
+    own = board(a_off)
+    assert "蓝天专项整治行动" in own and "东胜区" in own and "康巴什区" not in own
+    assert "蓝天专项整治行动" not in board(c_off) and "没有参加的专项行动" in board(c_off)
