@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from service.cases.schemas import EventOut
-from service.core.schemas import Out, Page
+from service.core.schemas import EventOut, Out, Page
 
 
 class AuditEventOut(EventOut):

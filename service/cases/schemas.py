@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import ConfigDict, Field
 
-from service.core.schemas import Out, Page
+from service.core.schemas import EventOut, Out, Page
 
 
 class PartyOut(Out):
@@ -99,21 +99,6 @@ class CaseOut(Out):
 
 class CasePage(Page[CaseOut]):
     """A page of `CaseOut`."""
-
-
-class EventOut(Out):
-    """An event of a case's history."""
-
-    seq: int
-    event: str
-    from_state: str | None
-    to_state: str
-    actor: str
-    at: datetime
-    data: dict[str, Any]
-    reason: str | None
-    prev_hash: str
-    hash: str
 
 
 class EventPage(Page[EventOut]):

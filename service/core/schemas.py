@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from typing import Generic, Literal, TypeVar
+from datetime import datetime
+from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -154,6 +155,21 @@ class Page(Out, Generic[T]):
 
     items: list[T]
     next_cursor: str | None
+
+
+class EventOut(Out):
+    """An event of a stream's hash-chained log (a case's history; every stream in the audit trail)."""
+
+    seq: int
+    event: str
+    from_state: str | None
+    to_state: str
+    actor: str
+    at: datetime
+    data: dict[str, Any]
+    reason: str | None
+    prev_hash: str
+    hash: str
 
 
 ERRORS: dict[int | str, dict] = {
