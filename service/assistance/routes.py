@@ -9,8 +9,9 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import Field
 
 from service.assistance import service as service
+from service.assistance.schemas import AssistanceOut, AssistancePage
 from service.core.deps import CurrentActor, ReadSession, RuntimeDep
-from service.core.schemas import Strict, decode_json_body
+from service.core.schemas import Strict, decode_json_body, documented
 from state_machines import assistance_machine as am
 from state_machines.types import Code, ShortText, Text
 
@@ -34,14 +35,14 @@ class AssistanceEventIn(Strict):
     reason: str | None = None
 
 
-@router.post("/assistance-requests", status_code=201)
+@router.post("/assistance-requests", status_code=201, **documented(AssistanceOut, 201))
 def create(body: AssistanceCreate, actor: CurrentActor, runtime: RuntimeDep) -> dict:
 
     with runtime.db.write() as session:
         return service.create(session, actor, body.model_dump(), runtime.rules)
 
 
-@router.get("/assistance-requests")
+@router.get("/assistance-requests", **documented(AssistancePage))
 def list_requests(actor: CurrentActor, session: ReadSession,
                   case_id: Annotated[str | None, Query(max_length=36)] = None,
                   direction: Literal["sent", "received"] | None = None,
@@ -52,13 +53,14 @@ def list_requests(actor: CurrentActor, session: ReadSession,
                                  cursor=cursor)
 
 
-@router.get("/assistance-requests/{request_id}")
+@router.get("/assistance-requests/{request_id}", **documented(AssistanceOut))
 def get_request(request_id: str, actor: CurrentActor, session: ReadSession) -> dict:
     return service.request_json(session, actor, service.get_visible(session, actor, request_id))
 
 
 @router.post("/assistance-requests/{request_id}/events", openapi_extra={"requestBody": {
-    "required": True, "content": {"application/json": {"schema": AssistanceEventIn.model_json_schema()}}}})
+    "required": True, "content": {"application/json": {"schema": AssistanceEventIn.model_json_schema()}}}},
+    **documented(AssistanceOut))
 async def fire(request_id: str, request: Request, actor: CurrentActor, runtime: RuntimeDep) -> dict:
     body = decode_json_body(await request.body())
 

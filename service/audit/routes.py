@@ -8,10 +8,12 @@ from fastapi import APIRouter, Query
 from sqlalchemy import select
 
 from service.audit import service as audit
+from service.audit.schemas import AuditEventPage, VerifyOut
 from service.cases.models import Event
 from service.cases.queries import event_json
 from service.core.deps import CurrentActor, ReadSession, require
 from service.core.pagination import decode_cursor, page
+from service.core.schemas import documented
 from state_machines.types import Timestamp
 from state_machines.vocabulary import Role
 
@@ -19,7 +21,7 @@ router = APIRouter(tags=["audit"])
 AUDIT_ROLES = (Role.auditor, Role.city, Role.admin)
 
 
-@router.get("/audit/events")
+@router.get("/audit/events", **documented(AuditEventPage))
 def audit_events(
     actor: CurrentActor,
     session: ReadSession,
@@ -47,7 +49,7 @@ def audit_events(
     return {"items": items, "next_cursor": next_cursor}
 
 
-@router.get("/audit/verify")
+@router.get("/audit/verify", **documented(VerifyOut))
 def verify(actor: CurrentActor, session: ReadSession) -> dict:
     require(actor, *AUDIT_ROLES)
     return audit.verify(session).as_dict()

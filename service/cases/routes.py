@@ -11,9 +11,10 @@ from fastapi.responses import JSONResponse
 from service.cases import queries, registration
 from service.cases.commands import EventRequest
 from service.cases.event_writer import EventWriter
+from service.cases.schemas import CaseOut, CasePage, EventPage
 from service.core.deps import CurrentActor, ReadSession, RuntimeDep, current_actor
 from service.core.middleware import EVENTS_FIRED
-from service.core.schemas import CaseCreate, EventIn, Sector, Venue
+from service.core.schemas import ERRORS, CaseCreate, ErrorEnvelope, EventIn, Sector, Venue, documented
 from state_machines.errors import InvalidData
 from state_machines.types import Day
 from state_machines.vocabulary import KINDS, STATES_V2
@@ -23,7 +24,7 @@ router = APIRouter(tags=["cases"])
 CaseId = Annotated[str, "case id (UUID)"]
 
 
-@router.post("/cases", status_code=201)
+@router.post("/cases", status_code=201, **documented(CaseOut, 201, "the case, created"))
 def create_case(body: CaseCreate, actor: CurrentActor, runtime: RuntimeDep) -> dict:
     with runtime.db.write() as session:
         result = registration.create_case(session, actor, body, runtime.rules, runtime.prefixes,
@@ -32,7 +33,7 @@ def create_case(body: CaseCreate, actor: CurrentActor, runtime: RuntimeDep) -> d
     return result
 
 
-@router.get("/cases")
+@router.get("/cases", **documented(CasePage))
 def list_cases(
     actor: CurrentActor,
     session: ReadSession,
@@ -66,7 +67,7 @@ LIST_FILTERS = frozenset({"district", "state", "kind", "overdue", "due_before", 
                           "venue", "sector"})
 
 
-@router.get("/cases/{case_id}")
+@router.get("/cases/{case_id}", **documented(CaseOut))
 def get_case(case_id: CaseId, actor: CurrentActor, session: ReadSession, runtime: RuntimeDep,
              response: Response) -> dict:
     result = queries.get_case(session, actor, case_id, runtime.rules)
@@ -89,12 +90,12 @@ _EVENT_DOC = {
 @router.post(
     "/cases/{case_id}/events",
     openapi_extra=_EVENT_DOC,
-    response_model=dict,
+    response_model=None,  # documented by `responses` only: the answer is not validated at run time
     responses={
-        401: {"description": "unauthorized"}, 403: {"description": "forbidden"}, 404: {"description": "not_found"},
-        409: {"description": "invalid_transition, version_conflict or guard_failed"},
-        413: {"description": "payload_too_large"}, 422: {"description": "validation_error"},
-        503: {"description": "database_unavailable: nothing was committed; retry"},
+        200: {"model": CaseOut, "description": "the case after the event"},
+        **ERRORS,
+        413: {"model": ErrorEnvelope, "description": "payload_too_large"},
+        503: {"model": ErrorEnvelope, "description": "database_unavailable: nothing was committed; retry"},
     },
 )
 async def fire_event(request: Request) -> Response:
@@ -116,7 +117,7 @@ async def fire_event(request: Request) -> Response:
     return JSONResponse(result, headers={"ETag": f'"{result["version"]}"'})
 
 
-@router.get("/cases/{case_id}/history", response_model=dict)
+@router.get("/cases/{case_id}/history", **documented(EventPage))
 def history(case_id: CaseId, actor: CurrentActor, session: ReadSession, runtime: RuntimeDep,
             limit: Annotated[int, Query(ge=1, le=1000)] = 1000,
             cursor: Annotated[str | None, Query(max_length=100)] = None) -> Response:

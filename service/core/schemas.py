@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
-from typing import Literal
+from datetime import datetime
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, model_validator
 
 from state_machines.errors import InvalidData
 from state_machines.identifiers import credit_code_problem, id_number_problem
@@ -114,3 +115,82 @@ class EventIn(Strict):
     event: str
     data: dict = Field(default_factory=dict)
     reason: str | None = None
+
+
+# ---- Response shapes (issue 23, "Typed API") ------------------------------------------------------
+# They document the answers in the OpenAPI; the routes keep returning the dicts they build, and
+# nothing validates those against the models at run time (`documented`). The test
+# tests/integration/core/test_openapi_types.py validates real answers against them, so a model
+# that drifts from the code fails there. `extra="forbid"`: a key the code adds must be added here.
+
+
+class Out(BaseModel):
+    """A response shape: every key the answer may hold is declared; optional ones may be absent."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class ErrorBody(BaseModel):
+    """SPEC §6: a machine-readable `code` and a human `message`, plus details some refusals carry."""
+
+    model_config = ConfigDict(extra="allow")
+
+    code: str
+    message: str
+    fields: list[str] | None = None
+    """On a 422: the request's fields at fault (`body` when it is the body as a whole)."""
+    allowed_events: list[str] | None = None
+    """On an `invalid_transition`: the events the caller may fire now."""
+
+
+T = TypeVar("T")
+
+
+class ErrorEnvelope(Out):
+    error: ErrorBody
+
+
+class Page(Out, Generic[T]):
+    """Every list (SPEC §6): a page of items and the cursor of the next one (null on the last)."""
+
+    items: list[T]
+    next_cursor: str | None
+
+
+class EventOut(Out):
+    """An event of a stream's hash-chained log (a case's history; every stream in the audit trail)."""
+
+    seq: int
+    event: str
+    from_state: str | None
+    to_state: str
+    actor: str
+    at: datetime
+    data: dict[str, Any]
+    reason: str | None
+    prev_hash: str
+    hash: str
+
+
+ERRORS: dict[int | str, dict] = {
+    401: {"model": ErrorEnvelope, "description": "unauthorized: no, an unknown or a disabled token"},
+    403: {"model": ErrorEnvelope, "description": "forbidden: the caller's role or district may not do this"},
+    404: {"model": ErrorEnvelope, "description": "not_found (also what a record the caller may not see answers)"},
+    409: {"model": ErrorEnvelope, "description": "invalid_transition, version_conflict or guard_failed"},
+    422: {"model": ErrorEnvelope, "description": "validation_error: `error.fields` names the fields at fault"},
+}
+
+
+def answer_dict(model: type[BaseModel]) -> object:
+    """What a route keeps answering through at run time: a plain `dict`, checked and serialised by
+    pydantic-core as before (FastAPI's pure-Python `jsonable_encoder`, which `response_model=None`
+    would use instead, costs about 20 ms more for a page of 50 cases). Its schema is a reference
+    to `model`, which `responses` puts in the components (the test checks that every one resolves)."""
+    return Annotated[dict, WithJsonSchema({"$ref": f"#/components/schemas/{model.__name__}"})]
+
+
+def documented(model: type[BaseModel], status: int = 200, description: str = "Successful Response") -> dict:
+    """Route decorator arguments that document `model` as the answer, and the error envelope, without
+    validating the returned dict against it at run time: `@router.get("/x", **documented(XOut))`."""
+    return {"response_model": answer_dict(model),
+            "responses": {status: {"model": model, "description": description}, **ERRORS}}

@@ -11,7 +11,9 @@ from sqlalchemy import select
 from service.cases.models import Case
 from service.core.deps import CurrentActor, ReadSession, RuntimeDep
 from service.core.pagination import by_time_and_id, page
+from service.core.schemas import documented
 from service.deadlines.models import Escalation, Notification
+from service.deadlines.schemas import EscalationPage, NotificationPage, NotificationReadOut
 from state_machines.errors import Forbidden, NotFound
 from state_machines.principals import DISTRICT_ROLES, OVERSIGHT_ROLES
 from state_machines.types import CHINA_TZ
@@ -19,7 +21,7 @@ from state_machines.types import CHINA_TZ
 router = APIRouter(tags=["notifications"])
 
 
-@router.get("/notifications")
+@router.get("/notifications", **documented(NotificationPage))
 def list_notifications(actor: CurrentActor, session: ReadSession, unread: bool | None = None,
                        limit: Annotated[int, Query(ge=1, le=500)] = 50,
                        cursor: Annotated[str | None, Query(max_length=200)] = None) -> dict:
@@ -34,7 +36,7 @@ def list_notifications(actor: CurrentActor, session: ReadSession, unread: bool |
             "next_cursor": next_cursor}
 
 
-@router.post("/notifications/{notification_id}/read")
+@router.post("/notifications/{notification_id}/read", **documented(NotificationReadOut))
 def mark_read(notification_id: str, actor: CurrentActor, runtime: RuntimeDep) -> dict:
     with runtime.db.write() as session:
         note = session.get(Notification, notification_id)
@@ -44,7 +46,7 @@ def mark_read(notification_id: str, actor: CurrentActor, runtime: RuntimeDep) ->
         return {"id": note.id, "read_at": note.read_at.astimezone(CHINA_TZ).isoformat()}
 
 
-@router.get("/escalations")
+@router.get("/escalations", **documented(EscalationPage))
 def list_escalations(actor: CurrentActor, session: ReadSession,
                      district: Annotated[str | None, Query(max_length=6)] = None,
                      limit: Annotated[int, Query(ge=1, le=500)] = 50,

@@ -15,9 +15,10 @@ from service.cases.queries import check_visible
 from service.core.deps import CurrentActor, ReadSession, RuntimeDep
 from service.core.errors import Unauthorized
 from service.core.models import Agency
-from service.core.schemas import Strict, decode_json_body
+from service.core.schemas import Strict, decode_json_body, documented
 from service.handoffs import answers as service
 from service.handoffs.models import Handoff
+from service.handoffs.schemas import DocumentPage, HandoffOut, HandoffPage
 from state_machines.errors import Forbidden
 from state_machines.principals import Actor
 from state_machines.types import CHINA_TZ
@@ -46,7 +47,7 @@ def _body(raw: bytes) -> dict:
     return service.validate_answer_body(decode_json_body(raw))
 
 
-@router.get("/handoffs")
+@router.get("/handoffs", **documented(HandoffPage))
 def list_handoffs(actor: CurrentActor, session: ReadSession,
                   case_id: Annotated[str | None, Query(max_length=36)] = None,
                   agency: Annotated[str | None, Query(max_length=64)] = None,
@@ -57,7 +58,7 @@ def list_handoffs(actor: CurrentActor, session: ReadSession,
                                  cursor=cursor)
 
 
-@router.get("/handoffs/{handoff_id}")
+@router.get("/handoffs/{handoff_id}", **documented(HandoffOut))
 def get_handoff(handoff_id: str, actor: CurrentActor, session: ReadSession) -> dict:
     h, case = service.get_visible(session, actor, handoff_id)
     return service.handoff_json(session, h, case)
@@ -67,7 +68,7 @@ _ANSWER_DOC = {"requestBody": {"required": True, "content": {"application/json":
                                                                                  AnswerIn.model_json_schema()}}}}
 
 
-@router.post("/handoffs/{handoff_id}/answer", openapi_extra=_ANSWER_DOC)
+@router.post("/handoffs/{handoff_id}/answer", openapi_extra=_ANSWER_DOC, **documented(HandoffOut))
 async def answer(handoff_id: str, request: Request, actor: CurrentActor, runtime: RuntimeDep) -> dict:
     body = _body(await request.body())
     channel = body.pop("channel", None) or ("paper" if actor.role is Role.supervisor else "partner")
@@ -79,7 +80,7 @@ async def answer(handoff_id: str, request: Request, actor: CurrentActor, runtime
     return await run_in_threadpool(run)
 
 
-@router.post("/handoffs/{handoff_id}/retry")
+@router.post("/handoffs/{handoff_id}/retry", **documented(HandoffOut))
 def retry(handoff_id: str, actor: CurrentActor, runtime: RuntimeDep) -> dict:
     with runtime.db.write() as session:
         return service.retry(session, actor, handoff_id)
@@ -102,7 +103,7 @@ _CALLBACK_DOC = {**_ANSWER_DOC, "parameters": [{
     "schema": {"type": "string", "pattern": "^t=[0-9]{1,12},sha256=[0-9a-f]{64}$"}}]}
 
 
-@router.post("/handoffs/{handoff_id}/callback", openapi_extra=_CALLBACK_DOC)
+@router.post("/handoffs/{handoff_id}/callback", openapi_extra=_CALLBACK_DOC, **documented(HandoffOut))
 async def callback(handoff_id: str, request: Request, runtime: RuntimeDep) -> dict:
     """The partner's system answers here, signed with its shared secret like our deliveries (no token).
 
@@ -137,7 +138,7 @@ async def callback(handoff_id: str, request: Request, runtime: RuntimeDep) -> di
     return await run_in_threadpool(run)
 
 
-@router.get("/cases/{case_id}/documents")
+@router.get("/cases/{case_id}/documents", **documented(DocumentPage))
 def documents(case_id: str, actor: CurrentActor, session: ReadSession) -> dict:
     check_visible(session, actor, case_id)
     rows = session.scalars(select(Document).where(Document.case_id == case_id).order_by(Document.created_at,

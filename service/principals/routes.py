@@ -12,7 +12,8 @@ from notifications.channels import webhook_url_refusal
 from service.core.deps import CurrentActor, ReadSession, RuntimeDep, forget_principals, require
 from service.core.models import Agency, Principal
 from service.core.principals import create_principal
-from service.core.schemas import PrincipalCreate, Strict
+from service.core.schemas import PrincipalCreate, Strict, documented
+from service.principals.schemas import AgencyOut, AgencyPage, PrincipalOut, PrincipalPage, TokenOut
 from service.principals.service import rotate_token, update_principal
 from state_machines.errors import Forbidden, InvalidData, NotFound
 from state_machines.types import ShortText
@@ -21,7 +22,7 @@ from state_machines.vocabulary import Role
 router = APIRouter(tags=["admin"])
 
 
-@router.post("/principals", status_code=201)
+@router.post("/principals", status_code=201, **documented(TokenOut, 201))
 def post_principal(body: PrincipalCreate, actor: CurrentActor, runtime: RuntimeDep) -> dict:
     require(actor, Role.admin)
     with runtime.db.write() as session:
@@ -35,7 +36,7 @@ def principal_json(p: Principal) -> dict:
             "disabled": p.disabled, "legal_qualified": p.legal_qualified, "created_at": p.created_at.isoformat()}
 
 
-@router.get("/principals")
+@router.get("/principals", **documented(PrincipalPage))
 def list_principals(actor: CurrentActor, session: ReadSession,
                     district: Annotated[str | None, Query(max_length=6)] = None,
                     role: Role | None = None) -> dict:
@@ -77,7 +78,7 @@ class PrincipalPatch(Strict):
 PrincipalId = Annotated[str, Path(max_length=36)]
 
 
-@router.patch("/principals/{principal_id}")
+@router.patch("/principals/{principal_id}", **documented(PrincipalOut))
 def patch_principal(principal_id: PrincipalId, body: PrincipalPatch, actor: CurrentActor, runtime: RuntimeDep,
                     request: Request) -> dict:
     """Rename, disable or enable: effective at once here, within `IPCASE_PRINCIPAL_CACHE_SECONDS` elsewhere."""
@@ -90,7 +91,7 @@ def patch_principal(principal_id: PrincipalId, body: PrincipalPatch, actor: Curr
     return answer
 
 
-@router.post("/principals/{principal_id}/token")
+@router.post("/principals/{principal_id}/token", **documented(TokenOut))
 def post_principal_token(principal_id: PrincipalId, actor: CurrentActor, runtime: RuntimeDep,
                          request: Request) -> dict:
     """Rotate the principal's token: the new one is returned this once, the old one stops working."""
@@ -117,7 +118,7 @@ def agency_json(a: Agency, *, details: bool = True) -> dict:
     return {"code": a.code, "kind": a.kind, "division": a.division, "name": a.name, "channel": channel}
 
 
-@router.get("/agencies")
+@router.get("/agencies", **documented(AgencyPage))
 def list_agencies(actor: CurrentActor, session: ReadSession) -> dict:
     rows = session.scalars(select(Agency).order_by(Agency.code))
     details = actor.role is Role.admin
@@ -143,7 +144,7 @@ class AgencyPatch(Strict):
     channel: Annotated[Webhook | Email | Inbox, Field(discriminator="type")]
 
 
-@router.patch("/agencies/{code}")
+@router.patch("/agencies/{code}", **documented(AgencyOut))
 def patch_agency(code: str, body: AgencyPatch, actor: CurrentActor, runtime: RuntimeDep) -> dict:
     require(actor, Role.admin)
     with runtime.db.write() as session:

@@ -13,10 +13,17 @@ from sqlalchemy import select
 
 from service.audit import service as audit
 from service.core.deps import CurrentActor, ReadSession, RuntimeDep
-from service.core.schemas import Strict
+from service.core.schemas import ERRORS, Strict, documented
 from service.reports import figures as reports
 from service.reports import files as report_views
 from service.reports.models import ReportSubmission
+from service.reports.schemas import (
+    BulletinOut,
+    CaseDetailsReportOut,
+    MonthlyReportOut,
+    SubmissionOut,
+    SubmissionPage,
+)
 from state_machines.errors import Forbidden, GuardFailed, InvalidData
 from state_machines.principals import DISTRICT_ROLES, OVERSIGHT_ROLES, Actor
 from state_machines.types import CHINA_TZ, Day
@@ -26,6 +33,15 @@ router = APIRouter(tags=["reports"])
 Format = Literal["json", "csv", "xlsx", "html"]
 MONTH_PATTERN = r"^(199\d|20\d{2}|2100)-(0[1-9]|1[0-2])$"  # SPEC §10.8: 1990..2100
 Month = Annotated[str | None, Query(pattern=MONTH_PATTERN)]
+
+
+def _report_doc(model: type) -> dict:
+    """The report's JSON shape (`format=json`) and its files (csv, xlsx, html), documented only."""
+    files = {media.split(";")[0]: {"schema": {"type": "string", "format": "binary"}}
+             for media in report_views.MEDIA.values()}
+    return {"response_model": None, "responses": {
+        200: {"model": model, "description": "the report: JSON, or the file `format` asks for", "content": files},
+        **ERRORS}}
 
 
 def _scope(actor: Actor, district: str | None) -> str | None:
@@ -55,7 +71,7 @@ def _respond(report: dict, table, fmt: str, name: str) -> Response | dict:
     return Response(body, media_type=report_views.MEDIA[fmt], headers=headers)
 
 
-@router.get("/reports/monthly", response_model=None)
+@router.get("/reports/monthly", **_report_doc(MonthlyReportOut))
 def monthly(actor: CurrentActor, session: ReadSession, month: Month = None,
             start: Annotated[Day | None, Query(alias="from")] = None, to: Day | None = None,
             district: Annotated[str | None, Query(max_length=6)] = None, format: Format = "json") -> Response | dict:
@@ -65,7 +81,7 @@ def monthly(actor: CurrentActor, session: ReadSession, month: Month = None,
     return _respond(report, report_views.monthly_table(report), format, f"fujian1-{period.start:%Y-%m}")
 
 
-@router.get("/reports/case-details", response_model=None)
+@router.get("/reports/case-details", **_report_doc(CaseDetailsReportOut))
 def case_details(actor: CurrentActor, session: ReadSession, month: Month = None,
                  start: Annotated[Day | None, Query(alias="from")] = None, to: Day | None = None,
                  district: Annotated[str | None, Query(max_length=6)] = None,
@@ -76,7 +92,7 @@ def case_details(actor: CurrentActor, session: ReadSession, month: Month = None,
     return _respond(report, report_views.details_table(report), format, f"fujian2-{period.start:%Y-%m}")
 
 
-@router.get("/reports/bulletin", response_model=None)
+@router.get("/reports/bulletin", **_report_doc(BulletinOut))
 def bulletin(actor: CurrentActor, session: ReadSession, start: Annotated[Day, Query(alias="from")],
              to: Day, format: Format = "json") -> Response | dict:
     if actor.role not in OVERSIGHT_ROLES:
@@ -85,7 +101,7 @@ def bulletin(actor: CurrentActor, session: ReadSession, start: Annotated[Day, Qu
     return _respond(report, report_views.bulletin_table(report), format, f"bulletin-{start}")
 
 
-@router.get("/reports/summary", response_model=None)
+@router.get("/reports/summary", **_report_doc(BulletinOut))
 def summary(actor: CurrentActor, session: ReadSession, year: Annotated[int, Query(ge=2000, le=2100)],
             period: Literal["midyear", "annual"], format: Format = "html") -> Response | dict:
     """半年总结 (to 20 June) and 年度总结 (to 28 November): the bulletin's aggregation over the longer range."""
@@ -101,7 +117,7 @@ class SubmissionIn(Strict):
     month: Annotated[str, Field(pattern=MONTH_PATTERN)]
 
 
-@router.post("/reports/monthly/submissions", status_code=201)
+@router.post("/reports/monthly/submissions", status_code=201, **documented(SubmissionOut, 201))
 def submit(body: SubmissionIn, actor: CurrentActor, runtime: RuntimeDep) -> dict:
     """The district supervisor confirms the month's figures; they are frozen as a snapshot, audited."""
     if actor.role is not Role.supervisor:
@@ -135,7 +151,7 @@ def submission_json(row: ReportSubmission) -> dict:
             "submitted_at": row.submitted_at.astimezone(CHINA_TZ).isoformat(), "snapshot": row.snapshot}
 
 
-@router.get("/reports/monthly/submissions")
+@router.get("/reports/monthly/submissions", **documented(SubmissionPage))
 def submissions(actor: CurrentActor, session: ReadSession, month: Month = None) -> dict:
     query = select(ReportSubmission).order_by(ReportSubmission.month, ReportSubmission.district)
     if actor.role in DISTRICT_ROLES:

@@ -1,0 +1,95 @@
+"""Response shapes of the reports (issue 23), `format=json`; the other formats are files.
+
+A figure row's keys are the figures' keys (`reports.figures.FIGURES`): counts as integers,
+amounts as decimal strings.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import ConfigDict, Field
+
+from service.core.schemas import Out, Page
+
+FigureValue = int | str | None
+
+
+class PeriodOut(Out):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    from_: date = Field(alias="from")
+    to: date
+
+
+class FigureOut(Out):
+    key: str
+    label: str
+    value: int | str
+
+
+class BreakdownRowOut(Out):
+    key: str
+    label: str
+    value: int
+
+
+class BreakdownOut(Out):
+    label: str
+    rows: list[BreakdownRowOut]
+
+
+class ColumnOut(Out):
+    key: str
+    label: str
+
+
+class MonthlyReportOut(Out):
+    """附件1 全市知识产权行政保护工作数据统计表."""
+
+    title: str
+    attachment: str
+    period: PeriodOut
+    district: str | None
+    district_name: str | None
+    figures: list[FigureOut]
+    breakdowns: dict[str, BreakdownOut]
+    by_district: list[dict[str, FigureValue]]
+    """A row per district: `district`, `district_name` and every figure."""
+
+
+class CaseDetailsReportOut(Out):
+    """附件2 查办案件明细表."""
+
+    title: str
+    attachment: str
+    period: PeriodOut
+    district: str | None
+    district_name: str | None
+    columns: list[ColumnOut]
+    rows: list[dict[str, FigureValue]]
+
+
+class BulletinOut(Out):
+    """The bulletin and the summaries: districts side by side, ranked (`rank`)."""
+
+    title: str
+    period: PeriodOut
+    columns: list[ColumnOut]
+    rows: list[dict[str, FigureValue]]
+    total: dict[str, FigureValue]
+
+
+class SubmissionOut(Out):
+    id: str
+    district: str
+    month: str
+    submitted_by: str
+    submitted_at: datetime
+    snapshot: dict[str, Any]
+    """The frozen `monthly` and `case_details` reports."""
+
+
+class SubmissionPage(Page[SubmissionOut]):
+    """A page of `SubmissionOut`."""
