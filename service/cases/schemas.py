@@ -41,6 +41,12 @@ class RecommendationOut(Out):
     reason: str
 
 
+class GradeReasonOut(Out):
+    code: str
+    grade: str
+    text: str
+
+
 class RiskOut(Out):
     """The respondent's record (SPEC §6 Risk)."""
 
@@ -48,6 +54,11 @@ class RiskOut(Out):
     open_cases_elsewhere: int
     on_dishonest_list: bool
     repeat_infringement: bool
+    prior_same_kind_2y: int | None = None
+    grade: Literal["A", "B", "C", "D"]
+    """The respondent's credit risk grade on the day the case was received (SPEC §11)."""
+    grade_reasons: list[GradeReasonOut]
+    """Every rule of the grade rules file that matched, strictest first."""
 
 
 class CaseOut(Out):
