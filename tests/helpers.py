@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from fastapi.testclient import TestClient
 
@@ -12,6 +14,35 @@ ADMIN_TOKEN = "test-admin-token-0123456789"
 CREDIT_CODE = "914403001922038216"
 OTHER_CREDIT_CODE = "91110000600037341L"
 ID_NUMBER = "11010519491231002X"
+
+T = TypeVar("T")
+
+
+def all_at_once(n: int, work: Callable[[int], T], timeout: float = 60) -> list[T]:
+    """Run `work(0..n-1)` in n threads released together by a barrier; their results in order.
+
+    An exception in any thread fails the caller (a bare thread would swallow it, and an assertion
+    inside a worker would then never fail the test)."""
+    barrier = threading.Barrier(n)
+    results: list[Any] = [None] * n
+    errors: list[BaseException] = []
+
+    def run(i: int) -> None:
+        try:
+            barrier.wait(timeout)
+            results[i] = work(i)
+        except BaseException as exc:  # re-raised in the caller below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout)
+    if errors:
+        raise errors[0]
+    assert not any(t.is_alive() for t in threads), "a worker did not finish in time"
+    return results
 
 
 def bearer(token: str) -> dict[str, str]:

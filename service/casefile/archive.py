@@ -33,10 +33,11 @@ from sqlalchemy.orm import Session
 from service.audit.service import GENESIS, canonical, format_at
 from service.casefile import keys
 from service.casefile.entries import Entry, entries_of
-from service.casefile.service import IntegrityFailed, attachments_of
+from service.casefile.service import attachments_of
 from service.casefile.store import BlobStore, MissingFile
 from service.cases.models import Case, Event
 from service.cases.queries import check_visible
+from service.core.errors import IntegrityFailed
 from state_machines.case_machine import Rules
 from state_machines.errors import GuardFailed
 from state_machines.principals import Actor

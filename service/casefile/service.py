@@ -28,22 +28,11 @@ from service.cases.models import Event
 from service.cases.queries import _readers_only, _shared_only, case_access, check_visible
 from service.cases.view import snapshot
 from service.core.db import Database
+from service.core.errors import IntegrityFailed, PayloadTooLarge, UnsupportedMediaType
 from state_machines.case_machine import Rules, decide
-from state_machines.errors import DomainError, Forbidden, GuardFailed, InvalidData, NotFound
+from state_machines.errors import Forbidden, GuardFailed, InvalidData, NotFound
 from state_machines.principals import Actor, may_file
 from state_machines.types import CHINA_TZ
-
-
-class PayloadTooLarge(DomainError):
-    code = "payload_too_large"
-
-
-class UnsupportedMediaType(DomainError):
-    code = "unsupported_media_type"
-
-
-class IntegrityFailed(DomainError):
-    code = "integrity_failed"
 
 
 def check_may_attach(db: Database, actor: Actor, case_id: str, rules: Rules) -> None:

@@ -46,6 +46,24 @@ class PdfUnavailable(DomainError):
     code = "pdf_unavailable"
 
 
+class PayloadTooLarge(DomainError):
+    """An upload over the configured limit (the case file's attachments)."""
+
+    code = "payload_too_large"
+
+
+class UnsupportedMediaType(DomainError):
+    """An upload whose content (sniffed, not its name) is none of the allowed kinds."""
+
+    code = "unsupported_media_type"
+
+
+class IntegrityFailed(DomainError):
+    """A stored file no longer matches the hash its audit event holds: never served, always a 500."""
+
+    code = "integrity_failed"
+
+
 def error_response(code: str, message: str, status: int | None = None, **extra: object) -> JSONResponse:
     headers = {"WWW-Authenticate": "Bearer"} if code == "unauthorized" else None
     return JSONResponse({"error": {"code": code, "message": message, **extra}},

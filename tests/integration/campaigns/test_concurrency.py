@@ -3,13 +3,12 @@ every inspection is kept, each once, and the campaign's audit stream stays one u
 
 from __future__ import annotations
 
-import threading
 from datetime import datetime, timedelta
 
 import httpx
 
 from state_machines.types import CHINA_TZ
-from tests.helpers import Api, bearer
+from tests.helpers import Api, all_at_once, bearer
 
 from .support import A, B, finding_case, get, inspection, post
 
@@ -25,21 +24,13 @@ def test_concurrent_inspections_keep_one_chain(api: Api, live_server: str) -> No
     bodies = [inspection(day, place=f"检查点{i}") if i % 2 else
               inspection(day, place=f"检查点{i}", result="problem_found", findings="发现问题",
                          case=finding_case(i)) for i in range(12)]
-    barrier = threading.Barrier(len(bodies))
-    statuses: list[int] = [0] * len(bodies)
 
-    def worker(i: int) -> None:
+    def worker(i: int) -> int:
         with httpx.Client(base_url=live_server, timeout=60) as http:
-            barrier.wait()
-            statuses[i] = http.post(f"/api/v1/campaigns/{campaign['id']}/inspections", json=bodies[i],
-                                    headers=bearer(officers[i % 2])).status_code
+            return http.post(f"/api/v1/campaigns/{campaign['id']}/inspections", json=bodies[i],
+                             headers=bearer(officers[i % 2])).status_code
 
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(len(bodies))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert statuses == [201] * len(bodies)
+    assert all_at_once(len(bodies), worker) == [201] * len(bodies)
     items = get(api, city, f"/campaigns/{campaign['id']}/inspections")["items"]
     assert sorted(i["place"] for i in items) == sorted(f"检查点{i}" for i in range(12))
     assert sum(1 for i in items if i["case_id"]) == 6

@@ -2,30 +2,20 @@
 
 from __future__ import annotations
 
-import threading
-
 import httpx
 from prometheus_client import REGISTRY
 
-from tests.helpers import Api, bearer, penalty_case
+from tests.helpers import Api, all_at_once, bearer, penalty_case
 
 
 def _race(url: str, token: str, case_id: str, bodies: list[dict], headers: dict[str, str]) -> list[httpx.Response]:
-    barrier = threading.Barrier(len(bodies))
-    results: list[httpx.Response | None] = [None] * len(bodies)
-
-    def worker(i: int) -> None:
-        with httpx.Client(base_url=url, timeout=60) as http:
-            barrier.wait()
-            results[i] = http.post(f"/api/v1/cases/{case_id}/events", json=bodies[i],
-                                   headers={**bearer(token), **headers})
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(len(bodies))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return [r for r in results if r is not None]
+    clients = [httpx.Client(base_url=url, timeout=60) for _ in bodies]  # connected before the barrier
+    try:
+        return all_at_once(len(bodies), lambda i: clients[i].post(f"/api/v1/cases/{case_id}/events", json=bodies[i],
+                                                                   headers={**bearer(token), **headers}))
+    finally:
+        for http in clients:
+            http.close()
 
 
 def test_sixteen_racers_with_the_same_if_match_one_wins(api: Api, live_server: str) -> None:
@@ -89,20 +79,13 @@ def test_same_idempotency_key_raced_fires_once(api: Api, live_server: str) -> No
 
 def test_concurrent_case_creation_numbers_are_unique(api: Api, live_server: str) -> None:
     officer = api.principal("officer", "150602")
-    barrier = threading.Barrier(10)
-    numbers: list[str] = []
 
-    def worker() -> None:
+    def worker(_: int) -> str:
         with httpx.Client(base_url=live_server, timeout=60) as http:
-            barrier.wait()
             r = http.post("/api/v1/cases", json=penalty_case(), headers=bearer(officer))
-            assert r.status_code == 201, r.text
-            numbers.append(r.json()["number"])
+        assert r.status_code == 201, r.text
+        return r.json()["number"]
 
-    threads = [threading.Thread(target=worker) for _ in range(10)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    numbers = all_at_once(10, worker)
     assert len(set(numbers)) == 10
     assert sorted(int(n[-5:-1]) for n in numbers) == list(range(1, 11))

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from service.core.runtime import Runtime
 from service.documents import numbering
 from service.documents.models import BureauDocument, DocumentCounter
-from tests.helpers import Api, penalty_case
+from tests.helpers import Api, all_at_once, penalty_case
 
 
 def _take(runtime: Runtime, district: str = "150602", kind: str = "penalty_decision", year: int = 2026) -> int:
@@ -75,51 +75,23 @@ def test_two_concurrent_allocations_get_two_numbers(runtime: Runtime) -> None:
 
 
 def test_32_threads_take_32_distinct_numbers(runtime: Runtime) -> None:
-    results: list[int] = []
-    errors: list[BaseException] = []
-    start = threading.Barrier(32)
-
-    def worker() -> None:
-        try:
-            start.wait(10)
-            for _ in range(3):
-                results.append(_take(runtime))
-        except BaseException as exc:  # reported below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=worker) for _ in range(32)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    assert not errors, errors[:3]
-    assert sorted(results) == list(range(1, 97))
+    taken = all_at_once(32, lambda _: [_take(runtime) for _ in range(3)])
+    assert sorted(n for three in taken for n in three) == list(range(1, 97))
 
 
 def test_32_threads_recording_documents_get_32_distinct_numbers(api: Api, runtime: Runtime) -> None:
     """The event path's form: the number taken and the document inserted together (on PostgreSQL in
     one statement)."""
     case_id = api.create(api.principal("officer", "150602"), penalty_case())["id"]
-    start = threading.Barrier(32)
-    errors: list[BaseException] = []
 
-    def worker() -> None:
-        try:
-            start.wait(10)
-            with runtime.db.write() as session:
-                numbering.insert_numbered(session, BureauDocument.__table__, {
-                    "id": str(uuid.uuid4()), "case_id": case_id, "kind": "penalty_decision", "district": "150602",
-                    "year": 2026, "event": None, "event_seq": 1, "actor": "test", "data": {"case": {}},
-                    "created_at": datetime.now(UTC)})
-        except BaseException as exc:  # reported below
-            errors.append(exc)
+    def worker(_: int) -> None:
+        with runtime.db.write() as session:
+            numbering.insert_numbered(session, BureauDocument.__table__, {
+                "id": str(uuid.uuid4()), "case_id": case_id, "kind": "penalty_decision", "district": "150602",
+                "year": 2026, "event": None, "event_seq": 1, "actor": "test", "data": {"case": {}},
+                "created_at": datetime.now(UTC)})
 
-    threads = [threading.Thread(target=worker) for _ in range(32)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    assert not errors, errors[:3]
+    all_at_once(32, worker)
     with runtime.db.read() as session:
         rows = session.execute(select(BureauDocument.seq, BureauDocument.number)).all()
     assert sorted(seq for seq, _ in rows) == list(range(1, 33))
