@@ -148,12 +148,14 @@ def update(session: Session, actor: Actor, bulletin_id: str, changes: dict, now:
         raise GuardFailed(f"bulletin {row.number} is issued: it is frozen")
     start, end = changes.get("from", row.period_from), changes.get("to", row.period_to)
     period = _period(start, end, now)
-    current = row.remarks
+    current = row.remarks  # a list not given (or null) stays as it is
+    commendations = changes.get("commendations")
+    criticisms = changes.get("criticisms")
     remarks = _remarks(
         session,
-        changes["commendations"] if "commendations" in changes else current["commendations"],
-        changes["criticisms"] if "criticisms" in changes else [
-            {**c, "rectify_by": date.fromisoformat(c["rectify_by"])} for c in current["criticisms"]],
+        current["commendations"] if commendations is None else commendations,
+        [{**c, "rectify_by": date.fromisoformat(c["rectify_by"])} for c in current["criticisms"]]
+        if criticisms is None else criticisms,
         period.end)
     row.title = changes.get("title") or row.title
     row.period_from, row.period_to, row.remarks = period.start, period.end, remarks

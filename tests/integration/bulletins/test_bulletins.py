@@ -79,6 +79,9 @@ def test_an_issued_bulletin_reaches_every_district_is_frozen_and_every_district_
     edited = api.client.patch(f"/api/v1/bulletins/{bid}", json={"title": "2026年第6期通报"},
                               headers=bearer(people["city"]))
     assert edited.status_code == 200 and edited.json()["title"] == "2026年第6期通报"
+    kept = api.client.patch(f"/api/v1/bulletins/{bid}", json={"criticisms": None, "commendations": None},
+                            headers=bearer(people["city"]))
+    assert kept.status_code == 200 and kept.json()["criticisms"] == edited.json()["criticisms"] != []
     # nobody else writes: the auditor reads only, a district supervisor is no writer
     for who in ("auditor", f"sup_{A}", "officer_a"):
         refused = api.client.patch(f"/api/v1/bulletins/{bid}", json={"title": "x"}, headers=bearer(people[who]))
@@ -109,7 +112,7 @@ def test_an_issued_bulletin_reaches_every_district_is_frozen_and_every_district_
     again = api.client.patch(f"/api/v1/bulletins/{bid}", json={"title": "改"}, headers=bearer(people["city"]))
     assert again.status_code == 409 and again.json()["error"]["code"] == "guard_failed"
     assert post(api, people["city"], f"/bulletins/{bid}/issue").status_code == 409
-    assert events_of(runtime, bid) == version == 3
+    assert events_of(runtime, bid) == version == 4
     api.create(people["officer_a"], penalty_case(A))
     live = api.get(people["city"], "/reports/bulletin", **{"from": days(-30), "to": days(0)}).json()
     assert next(r["received"] for r in live["rows"] if r["district"] == A) == received_a + 1
