@@ -10,7 +10,9 @@ from fastapi import FastAPI
 
 from service.assistance import routes as assistance
 from service.audit import routes as audit
+from service.board import bulletins_page
 from service.board import routes as board
+from service.bulletins import routes as bulletins
 from service.campaigns import routes as campaigns
 from service.casefile import routes as casefile
 from service.cases import machine_routes as meta
@@ -59,7 +61,9 @@ def create_app(runtime: Runtime) -> FastAPI:
                    casefile):
         app.include_router(module.router, prefix=API_PREFIX)
 
+    app.include_router(bulletins.router, prefix=API_PREFIX)  # issue 20: 通报
     app.include_router(board.router)
+    app.include_router(bulletins_page.router)
 
     app.include_router(meta.ops)
 

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from prefect import flow
 
+from service.bulletins import reminders as bulletin_reminders
 from service.credit import listing
 from service.deadlines import service as deadlines
 
@@ -20,6 +21,7 @@ def sweep_deadlines(now: datetime | None = None) -> dict:
     with runtime.db.write() as session:
         result = deadlines.sweep(session, runtime.rules, now).as_dict()
         result["listings_expired"] = len(listing.expire(session, now))  # SPEC §11: the day after `until`
+        result["bulletins"] = bulletin_reminders.remind(session, now)  # issue 20: 通报 due, 整改 overdue
         return result
 
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
@@ -112,6 +112,19 @@ class Settings(BaseSettings):
     a penalty (patent infringement ends in a ruling, not a penalty)."""
     credit_rules_file: str | None = None
     """The risk-grade rules (state_machines/credit_rules/risk-grades.toml is the default and the format)."""
+
+    # issue 20 (通报, SPEC §12 the seed's reporting calendar): bulletins
+    bulletin_months: int = Field(default=2, ge=1, le=12)
+    """A bulletin's period in months (the seed: every two months); periods are the year's consecutive blocks
+    from January (1, 2, 3, 4, 6 or 12), and the default period of a new bulletin is the last ended one."""
+    bulletin_number_head: str | None = None
+    """What precedes a bulletin's 〔year〕 in its number; unset, the city's prefix and 通: 鄂市监知通〔2026〕3号."""
+
+    @model_validator(mode="after")
+    def _bulletin_months_divide_the_year(self) -> Settings:
+        if 12 % self.bulletin_months:
+            raise ValueError("IPCASE_BULLETIN_MONTHS divides the year: 1, 2, 3, 4, 6 or 12")
+        return self
 
     def listing_ground_list(self) -> tuple[str, ...]:
         return tuple(g.strip() for g in self.listing_grounds.split(",") if g.strip())

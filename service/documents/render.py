@@ -110,6 +110,17 @@ def render_pdf(session: Session, doc: BureauDocument) -> bytes:
     return HTML(string=render_html(session, doc)).write_pdf()
 
 
+def pdf_from_html(html: str) -> bytes:
+    """Any page of ours as a PDF (the bulletins, issue 20): the same lazy WeasyPrint, the same 503."""
+    try:
+        from weasyprint import HTML
+    except OSError as missing:
+        raise PdfUnavailable("PDF rendering needs Pango and a CJK font on the server "
+                             "(apt-get install libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk); "
+                             f"the HTML form is available ({missing})") from None
+    return HTML(string=html).write_pdf()
+
+
 def file_name(doc: BureauDocument, extension: str) -> str:
     """`行政处罚决定书_东市监处罚〔2026〕12号.pdf`: the title and number, as archives name their papers."""
     return f"{title_of(doc)}_{doc.number}.{extension}"

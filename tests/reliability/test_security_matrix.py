@@ -116,6 +116,16 @@ MATRIX: dict[str, dict[str, int]] = {
     "POST /api/v1/case-file-reviews/{round_id}/cases/{case_id}/rectification": everyone(422),
     "POST /api/v1/case-file-reviews/{round_id}/close": {**everyone(403), "city": 404},
     "GET /api/v1/case-file-reviews/{round_id}/results": everyone(404),
+    # 通报 (issue 20): every district reads issued bulletins; the city writes; partners and admins nothing
+    "POST /api/v1/bulletins": everyone(422),
+    "GET /api/v1/bulletins": READERS,
+    "GET /api/v1/bulletins/rectifications": READERS,
+    "GET /api/v1/bulletins/{bulletin_id}": {**everyone(404), "partner": 403, "admin": 403},
+    "PATCH /api/v1/bulletins/{bulletin_id}": {**everyone(403), "city": 404},
+    "POST /api/v1/bulletins/{bulletin_id}/issue": {**everyone(403), "city": 404},
+    "POST /api/v1/bulletins/{bulletin_id}/rectifications/{district}/answers": everyone(422),
+    "POST /api/v1/bulletins/{bulletin_id}/rectifications/{district}/accept": {**everyone(403), "city": 404},
+    "GET /board/bulletins": {**READERS, "partner": 403, "admin": 403, "anonymous": 303},
 }
 
 
@@ -157,7 +167,7 @@ def test_matrix(api: Api, tokens) -> None:
         path = template
         for name in ("case_id", "handoff_id", "request_id", "party_id", "entry_id", "notification_id",
                      "principal_id", "campaign_id", "inspection_id", "document_id",
-                     "attachment_id", "round_id"):
+                     "attachment_id", "round_id", "bulletin_id"):
             path = path.replace("{" + name + "}", str(uuid.uuid4()))
         path = path.replace("{code}", "police-150602")
         for role, token in tokens.items():
