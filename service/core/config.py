@@ -7,7 +7,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
@@ -112,6 +112,10 @@ class Settings(BaseSettings):
     a penalty (patent infringement ends in a ruling, not a penalty)."""
     credit_rules_file: str | None = None
     """The risk-grade rules (state_machines/credit_rules/risk-grades.toml is the default and the format)."""
+
+    # issue 20 (SPEC §12): city oversight (交办, 提级管辖, 督办)
+    supervision_reply_workdays: int = Field(default=10, ge=1, le=60)
+    """督办: working days a district has to reply to a supervision order when the city sets no `due`."""
 
     def listing_ground_list(self) -> tuple[str, ...]:
         return tuple(g.strip() for g in self.listing_grounds.split(",") if g.strip())
