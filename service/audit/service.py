@@ -35,7 +35,7 @@ from service.reports.models import ReportSubmission
 
 STREAMS = {"case": Case, "handoff": Handoff, "assistance": AssistanceRequest, "report": ReportSubmission,
            "dishonest": DishonestEntry, "principal": Principal, "campaign": Campaign, "register": RegisterEntry,
-           "review_round": ReviewRound, "supervision_order": SupervisionOrder}
+           "review_round": ReviewRound, "supervision": SupervisionOrder}
 """Every table whose rows head an audit stream (their `version` is the stream's length)."""
 LAZY_STREAMS = frozenset({"principal"})
 """Streams whose head exists before its first event (a principal is audited from its first change)."""

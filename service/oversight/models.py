@@ -14,7 +14,7 @@ from service.core.models import Base
 class SupervisionOrder(Base):
     """One 督办 order: what the city expects of the district on a case and by when it must reply.
 
-    Head of its own audit stream (`supervision_order`): `issue`, each `reply`, `close`. Its reply
+    Head of its own audit stream (`supervision`): `issue`, each `reply`, `close`. Its reply
     deadline is the bureau clock `supervision_reply` of the case's district: the deadline sweep
     escalates an order still unanswered after `due`, once."""
 

@@ -10,7 +10,7 @@ The city here is the city bureau: principals of role `city` and the supervisors 
 - 督办 (supervision order): what the city expects and a reply deadline, the district's bureau
   clock `supervision_reply`; the district's supervisor replies, once or more; the deadline sweep
   escalates an order unanswered after its due date, once; the city closes it. Each order is an
-  audited stream (`supervision_order`).
+  audited stream (`supervision`).
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ from state_machines.principals import DISTRICT_ROLES, Actor
 from state_machines.types import CHINA_TZ
 from state_machines.vocabulary import CITY_DIVISION, FINAL_STATES, Role, Track
 
-STREAM = "supervision_order"
+STREAM = "supervision"  # stream_type is at most 16 characters
 CLOCK = "supervision_reply"
 CLOCK_LABEL = "督办回复期限"
 OPEN_STATES = ("open", "replied")

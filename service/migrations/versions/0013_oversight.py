@@ -1,6 +1,6 @@
 """city oversight (SPEC §12): 督办 supervision orders on a district's case and the district's replies
 
-`supervision_orders` heads an audit stream (`supervision_order`); its `due` is the reply clock
+`supervision_orders` heads an audit stream (`supervision`); its `due` is the reply clock
 `supervision_reply` the deadline sweep escalates. 交办 and 提级管辖 need no table: a case the city
 assigns carries `assigned_by` in its facts, a case taken over is linked by `transferred_from/to`.
 
