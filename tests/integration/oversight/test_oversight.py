@@ -240,3 +240,18 @@ def test_the_city_team_case_and_ended_cases_take_no_order(api: Api) -> None:
     refused = post(api, city.token, "/oversight/supervision-orders", {"case_id": ended["id"], "expectation": "x"})
     assert refused.status_code == 409
     assert api.get(city.token, "/oversight/supervision-orders").json()["items"] == []
+
+
+def test_every_oversight_operation_documents_its_answer_and_refusals(api: Api) -> None:
+    """Issue 23's rule for the new routes: a typed 2xx (a model) and the error envelope for refusals."""
+    spec = api.client.get("/openapi.json").json()
+    operations = [(m, p, op) for p, item in spec["paths"].items() if p.startswith("/api/v1/oversight/")
+                  for m, op in item.items()]
+    assert len(operations) == 7
+    for method, path, operation in operations:
+        [(code, ok)] = [(c, r) for c, r in operation["responses"].items() if c.startswith("2")]
+        ref = ok["content"]["application/json"]["schema"]["$ref"]
+        assert ref.rsplit("/", 1)[1] in spec["components"]["schemas"], (method, path)
+        for status in ("403", "404", "409", "422"):
+            schema = operation["responses"][status]["content"]["application/json"]["schema"]
+            assert schema["$ref"] == "#/components/schemas/ErrorEnvelope", (method, path, status)
