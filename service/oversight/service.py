@@ -26,7 +26,7 @@ from service.cases import queries, registration
 from service.cases.commands import advance
 from service.cases.models import Case
 from service.cases.view import case_json, load_parties
-from service.core.models import District
+from service.core.models import District, Principal
 from service.core.pagination import by_time_and_id, page
 from service.oversight.models import SupervisionOrder, SupervisionReply
 from service.oversight.schemas import (
@@ -56,6 +56,19 @@ def is_city(actor: Actor) -> bool:
     return actor.role is Role.city or (actor.role is Role.supervisor and actor.district == CITY_DIVISION)
 
 
+def _tell_supervisors(session: Session, district: str, kind: str, case_id: str, now: datetime,
+                      **context: object) -> None:
+    """The district's supervisors hear of the city's act in their inbox (交办, 督办, 提级管辖)."""
+    from notifications.messages import render
+    from service.deadlines.service import inbox
+
+    channel = inbox(session, now)
+    for pid in session.scalars(select(Principal.id).where(Principal.role == Role.supervisor.value,
+                                                          Principal.district == district,
+                                                          Principal.disabled.is_(False))):
+        channel.send(render(kind, pid, case_id=case_id, **context))
+
+
 def _city_only(actor: Actor, what: str) -> None:
     if not is_city(actor):
         raise Forbidden(f"only the city bureau {what}")
@@ -66,9 +79,13 @@ def _city_only(actor: Actor, what: str) -> None:
 def assign_case(session: Session, actor: Actor, body: AssignmentIn, rules: Rules,
                 prefixes: dict[str, tuple[str, str]], *, machine_version: int, now: datetime | None = None) -> dict:
     """交办: register the case into `body.district` for the city; the answer is the case (`assigned_by`)."""
+    now = now or datetime.now(UTC)
     _city_only(actor, "assigns cases (交办)")
-    return registration.create_case(session, actor, body, rules, prefixes, now, machine_version=machine_version,
+    case = registration.create_case(session, actor, body, rules, prefixes, now, machine_version=machine_version,
                                     assigned=True)
+    _tell_supervisors(session, case["district"], "city_assigned", case["id"], now, number=case["number"],
+                      title=case["title"], instructions=body.instructions)
+    return case
 
 
 # ---- 提级管辖 -------------------------------------------------------------------------------------
@@ -114,6 +131,8 @@ def take_over(session: Session, actor: Actor, body: TakeOverIn, rules: Rules, no
         order.closed_at = now  # the district owes no reply on a case it no longer has
         audit.append_to_stream(session, order, STREAM, "close", "closed", actor.id, now,
                                {"taken_over": True, "new_case_id": new_case.id}, body.reason)
+    _tell_supervisors(session, case.district, "taken_over", case.id, now, number=case.number, title=case.title,
+                      reason=body.reason, new_number=new_case.number)
     session.flush()
     return {"original_case_id": case.id, "original_state": case.state,
             "case": case_json(session, new_case, actor, rules, now)}
@@ -193,6 +212,8 @@ def issue_order(session: Session, actor: Actor, body: OrderIn, rules: Rules, def
     audit.append_to_stream(session, order, STREAM, "issue", "open", actor.id, now,
                            {"case_id": case.id, "district": case.district, "expectation": body.expectation,
                             "due": due.isoformat()})
+    _tell_supervisors(session, case.district, "supervision_ordered", case.id, now, number=case.number,
+                      title=case.title, expectation=body.expectation, due=due.isoformat())
     session.flush()
     return order_json(session, actor, order, now=now, case=case)
 

@@ -67,6 +67,8 @@ def test_the_city_assigns_a_case_to_a_district(api: Api) -> None:
     assert case["officers"] == [] and case["state"] == "received"
     seen = api.get(a.supervisor.token, f"/cases/{case['id']}").json()
     assert seen["assigned_by"] == city.id and seen["source"] == "superior"
+    [told] = api.get(a.supervisor.token, "/notifications").json()["items"]
+    assert told["kind"] == "city_assigned" and told["case_id"] == case["id"] and "请于十日内立案查处" in told["body"]
     [created] = api.get(a.supervisor.token, f"/cases/{case['id']}/history").json()["items"]
     assert created["actor"] == city.id and created["data"]["assigned_by"] == city.id
     assert created["data"]["instructions"] == "请于十日内立案查处"
@@ -109,6 +111,8 @@ def test_the_city_takes_over_a_district_case(api: Api) -> None:
     last = api.get(a.supervisor.token, f"/cases/{case['id']}/history").json()["items"][-1]
     assert last["event"] == "take_over" and last["actor"] == city.id and last["reason"] == "案情重大，市局提级查办"
     assert last["data"] == {"taken_over": True, "new_case_id": new_id}
+    kinds = [n["kind"] for n in api.get(a.supervisor.token, "/notifications").json()["items"]]
+    assert "taken_over" in kinds and "supervision_ordered" in kinds
     # the city's team reads both histories; the district does not read the city's case
     [created] = api.get(team_officer.token, f"/cases/{new_id}/history").json()["items"]
     assert created["data"]["taken_over"] is True and created["data"]["transferred_from"] == case["id"]
