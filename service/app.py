@@ -26,6 +26,7 @@ from service.credit import routes as credit
 from service.deadlines import routes as inbox
 from service.documents import routes as documents
 from service.handoffs import routes as handoffs
+from service.oversight import routes as oversight
 from service.principals import routes as admin
 from service.reports import routes as reports
 
@@ -58,7 +59,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.state.auth_failures = AuthFailures(runtime.settings.auth_failures_per_minute)
     errors.install(app)
     for module in (cases, handoffs, assistance, reports, credit, inbox, admin, audit, meta, campaigns, documents,
-                   casefile):
+                   casefile, oversight):
         app.include_router(module.router, prefix=API_PREFIX)
 
     app.include_router(bulletins.router, prefix=API_PREFIX)  # issue 20: 通报

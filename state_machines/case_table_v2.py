@@ -24,6 +24,9 @@ O, S, A, X, V, F = Who.officer, Who.supervisor, Who.answer, Who.system, Who.revi
 
 # states of the penalty procedure before a decision (§10.3 refer_to_police, suspend, dismiss)
 PROCEDURE = ("filed", "investigated", "in_review", "reviewed", "penalty_notice", "hearing", "heard")
+# 提级管辖 (SPEC §12): the city's team takes a case before it is decided; not while a transfer, the
+# police or a court has it (those end or come back first)
+TAKE_OVER_FROM = ("received", *PROCEDURE, "mediating", "suspended")
 
 ROWS_V2: tuple[Row, ...] = (
     Row("accept", ("received",), "filed", S),  # co_officer / panel / officers; limitation guard
@@ -34,6 +37,7 @@ ROWS_V2: tuple[Row, ...] = (
     Row("transfer_disputed", ("transferring",), SAME, X),  # the receiving district disputed: the city designates
     Row("transfer_designated", ("transferring",), "transferred_out", X),  # the city designated another
     Row("transfer_designated_back", ("transferring",), ORIGIN, X, origin_fact="transferring_from"),
+    Row("take_over", TAKE_OVER_FROM, "transferred_out", X),  # 提级管辖: the city takes the case (SPEC §12)
     Row("start_mediation", ("filed",), "mediating", O, R),
     Row("mediation_succeeded", ("mediating",), "mediated", O, R),
     Row("mediation_failed", ("mediating",), "filed", O, R),

@@ -33,6 +33,7 @@ OUTCOMES_V2 = {
     "reject": "rejected", "withdraw": "withdrawn", "dismiss": "dismissed", "police_concluded": "criminal",
     "court_confirmed": "confirmed", "court_upheld": "litigation_upheld", "transfer_accepted": "transferred",
     "transfer_designated": "transferred",
+    "take_over": "transferred",  # 提级管辖 (SPEC §12)
 }
 
 

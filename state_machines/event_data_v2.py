@@ -205,6 +205,7 @@ EVENT_DATA_V2: dict[str, type[EventData]] = {
     "transfer_disputed": NoData,
     "transfer_designated": NoData,
     "transfer_designated_back": NoData,
+    "take_over": NoData,  # the reason and the new case are recorded by service/oversight
     "conclude_investigation": ConcludeInvestigation,
     "submit_review": SubmitReview,
     "pass_review": PassReview,

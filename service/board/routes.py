@@ -35,6 +35,7 @@ from service.cases.queries import CASE_READERS
 from service.core.deps import AuthFailures, client_address
 from service.core.models import District, Principal
 from service.core.principals import actor_of, authenticate
+from service.oversight import service as oversight
 from service.reports import figures as reports
 from state_machines.campaigns import KINDS as CAMPAIGN_KINDS
 from state_machines.clocks_v2 import CLOCK_LABELS_V2
@@ -206,7 +207,8 @@ def board(request: Request) -> Response:
         worklist = _worklist(session, actor, today, horizon)
         if actor.role in DISTRICT_ROLES:
             name = session.scalar(select(District.name).where(District.code == actor.district))
-            return _page(request, "district", who=who, district_name=name, cases=worklist, today=today)
+            return _page(request, "district", who=who, district_name=name, cases=worklist, today=today,
+                         orders=oversight.open_orders(session, actor))
         by_state: dict[str, dict[str, int]] = defaultdict(dict)
         for district, state, count in session.execute(select(Case.district, Case.state, func.count())
                                                       .where(Case.state.not_in(FINAL_STATES))
@@ -225,9 +227,11 @@ def board(request: Request) -> Response:
                      if actor.sees_district(code)]
         disputes = [{**d, "from_name": names.get(d["from_district"], d["from_district"]),
                      "to_name": names.get(d["to_district"], d["to_district"])} for d in disputed_transfers(session)]
+        orders = oversight.open_orders(session, actor)  # 督办事项 (SPEC §12)
     # the city's list holds only cases due soon or overdue: an empty list is not "no open cases"
     return _page(request, "city", who=who, districts=districts, states=NON_FINAL_STATES_V2, labels=STATE_LABELS_V2,
-                 cases=worklist, today=today, empty_worklist="没有即将到期或已超期的案件", disputes=disputes)
+                 cases=worklist, today=today, empty_worklist="没有即将到期或已超期的案件", disputes=disputes,
+                 orders=orders)
 
 
 @router.get("/board/campaigns")

@@ -66,16 +66,18 @@ def _check_v2_fields(body: CaseCreate) -> None:
 
 def create_case(session: Session, actor: Actor, body: CaseCreate, rules: Rules,
                 prefixes: dict[str, tuple[str, str]], now: datetime | None = None, *,
-                machine_version: int = 1, opened_from: dict[str, str] | None = None) -> dict:
+                machine_version: int = 1, opened_from: dict[str, str] | None = None, assigned: bool = False) -> dict:
     """Register a case under `machine_version` (the settings' `IPCASE_MACHINE_VERSION` for new cases).
 
-    `opened_from` is `{"campaign_id", "inspection_id"}` for a case an inspection's finding opens (SPEC §12)."""
+    `opened_from` is `{"campaign_id", "inspection_id"}` for a case an inspection's finding opens (SPEC §12).
+    `assigned` is 交办 (SPEC §12): the city registers the case into another district (the caller,
+    service.oversight, checked that the actor is the city's); the case carries `assigned_by`."""
     now = now or datetime.now(UTC)
-    if actor.role not in DISTRICT_ROLES:
+    if actor.role not in DISTRICT_ROLES and not assigned:
         raise Forbidden(f"role {actor.role} may not register cases")
     if body.district not in prefixes:
         raise InvalidData(f"unknown district {body.district}", fields=["district"])
-    if body.district != actor.district:
+    if body.district != actor.district and not assigned:
         raise Forbidden("cases are registered in your own district only")
     if track_of(body.kind) is Track.ruling and body.district not in rules.ruling_districts:
         raise InvalidData(
@@ -99,6 +101,8 @@ def create_case(session: Session, actor: Actor, body: CaseCreate, rules: Rules,
         extra_data.pop("public_safety")
     if opened_from:
         extra_data.update(opened_from)
+    if assigned:
+        extra_data["assigned_by"] = actor.id
     row = register_case(
         session, actor, rules, prefixes, now=now, district=body.district, kind=body.kind, source=body.source,
         title=body.title, description=body.description, sector=body.sector, venue=body.venue, tags=body.tags,
@@ -107,6 +111,8 @@ def create_case(session: Session, actor: Actor, body: CaseCreate, rules: Rules,
         machine_version=machine_version, patent_type=body.patent_type, public_safety=body.public_safety,
         opened_from=opened_from,
     )
+    if assigned:  # the district sees who assigned it (SPEC §12 交办)
+        row.facts = {**row.facts, "assigned_by": actor.id}
     return case_json(session, row, actor, rules, now)
 
 

@@ -106,6 +106,8 @@ class CaseOut(Out):
     transferred_to: str | None = None
     campaign_id: str | None = None
     inspection_id: str | None = None
+    assigned_by: str | None = None
+    """交办 (SPEC §12): the city principal who registered the case into this district."""
 
 
 class CasePage(Page[CaseOut]):

@@ -241,6 +241,8 @@ def case_json(session: Session, case_row: Case, actor: Actor, rules: Rules, now:
         out["transferred_from"] = case_row.transferred_from
     if case_row.transferred_to:
         out["transferred_to"] = case_row.transferred_to
+    if (case_row.facts or {}).get("assigned_by"):  # 交办 (SPEC §12): the city principal who assigned it
+        out["assigned_by"] = case_row.facts["assigned_by"]
     if case_row.campaign_id:  # opened by an inspection's finding (SPEC §12)
         out["campaign_id"] = case_row.campaign_id
         out["inspection_id"] = case_row.inspection_id

@@ -126,6 +126,10 @@ class Settings(BaseSettings):
             raise ValueError("IPCASE_BULLETIN_MONTHS divides the year: 1, 2, 3, 4, 6 or 12")
         return self
 
+    # issue 20 (SPEC §12): city oversight (交办, 提级管辖, 督办)
+    supervision_reply_workdays: int = Field(default=10, ge=1, le=60)
+    """督办: working days a district has to reply to a supervision order when the city sets no `due`."""
+
     def listing_ground_list(self) -> tuple[str, ...]:
         return tuple(g.strip() for g in self.listing_grounds.split(",") if g.strip())
 

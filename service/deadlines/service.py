@@ -26,6 +26,7 @@ from service.core.sql import insert_if_absent
 from service.deadlines.models import ClockAlert, Escalation, Notification
 from service.handoffs.models import Handoff
 from service.handoffs.outbox import append_event
+from service.oversight.models import SupervisionOrder
 from state_machines import clocks as ck
 from state_machines.case_machine import Rules, today_in_china
 from state_machines.clocks_v2 import CLOCK_LABELS_V2, clocks_for
@@ -107,6 +108,7 @@ def sweep(session: Session, rules: Rules, now: datetime, channel: Channel | None
                     result.notifications += 1
     _expire_handoffs(session, rules, now, today, channel, recipients, districts, result)
     _overdue_assistance(session, now, today, channel, recipients, districts, result)
+    _overdue_supervision(session, rules, now, today, channel, recipients, districts, result)
     session.flush()
     return result
 
@@ -143,6 +145,29 @@ def _overdue_assistance(session: Session, now: datetime, today: date, channel: C
             for recipient in recipients.city:
                 channel.send(render("assistance_overdue", recipient, case_id=case.id, **context))
                 result.notifications += 1
+
+
+def _overdue_supervision(session: Session, rules: Rules, now: datetime, today: date, channel: Channel,
+                         recipients: _Recipients, districts: dict[str, str], result: SweepResult) -> None:
+    """督办 (SPEC §12): an order still unanswered after its `due` (the district's bureau clock
+    `supervision_reply`) is escalated once, its district's supervisors and the city told."""
+    rows = session.execute(
+        select(SupervisionOrder, Case).join(Case, Case.id == SupervisionOrder.case_id)
+        .where(SupervisionOrder.state == "open", SupervisionOrder.due < today)
+    ).all()
+    for order, case in rows:
+        clock = f"supervision_reply:{order.id}"
+        if not escalate(session, case.id, order.district, clock, order.due, now):
+            continue
+        result.escalations += 1
+        result.alerts.append({"case_id": case.id, "order_id": order.id, "clock": "supervision_reply",
+                              "level": "overdue", "due": order.due.isoformat()})
+        context = {**_context(case, "supervision_reply", order.due, today, rules, districts),
+                   "clock_label": "督办回复期限", "expectation": order.expectation,
+                   "district_name": districts.get(order.district, order.district)}
+        for recipient in recipients.supervisors[order.district] + recipients.city:
+            channel.send(render("supervision_overdue", recipient, case_id=case.id, **context))
+            result.notifications += 1
 
 
 def _expire_handoffs(session: Session, rules: Rules, now: datetime, today: date, channel: Channel,

@@ -126,6 +126,14 @@ MATRIX: dict[str, dict[str, int]] = {
     "POST /api/v1/bulletins/{bulletin_id}/rectifications/{district}/answers": everyone(422),
     "POST /api/v1/bulletins/{bulletin_id}/rectifications/{district}/accept": {**everyone(403), "city": 404},
     "GET /board/bulletins": {**READERS, "partner": 403, "admin": 403, "anonymous": 303},
+    # city oversight (issue 20, SPEC §12): 交办, 提级管辖, 督办
+    "POST /api/v1/oversight/assignments": everyone(422),
+    "POST /api/v1/oversight/take-overs": everyone(422),
+    "POST /api/v1/oversight/supervision-orders": everyone(422),
+    "GET /api/v1/oversight/supervision-orders": READERS,
+    "GET /api/v1/oversight/supervision-orders/{order_id}": everyone(404),
+    "POST /api/v1/oversight/supervision-orders/{order_id}/replies": everyone(422),
+    "POST /api/v1/oversight/supervision-orders/{order_id}/close": everyone(404),
 }
 
 
