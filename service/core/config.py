@@ -113,6 +113,23 @@ class Settings(BaseSettings):
     credit_rules_file: str | None = None
     """The risk-grade rules (state_machines/credit_rules/risk-grades.toml is the default and the format)."""
 
+    # issue 20 (SPEC §12 the seed's reporting calendar): statistical month, deadlines, plans, summaries
+    stat_month: str = "calendar"
+    """The period of 附件1/附件2 called month M: `calendar` (M's 1st to its last day) or `ending:D`
+    (D of 1..28: the day after D of the month before M to D of M; the seed's 20th is `ending:20`)."""
+    stat_due: str = "day:20"
+    """When month M is due: `day:N`, the first Nth after the period's end (calendar months: the 20th of
+    the following month), or `after:N`, N days after the period's end (with `ending:20`, `after:5`)."""
+    action_plan_due: str = "03-26"
+    """MM-DD: a district's 专项行动方案 and its 责任人/联络员 for a year are due on this day of that year."""
+    summary_midyear_due: str = "06-20"
+    summary_annual_due: str = "11-28"
+    """MM-DD: the districts' 阶段性总结 and 全年总结 are due on these days of their year."""
+    report_remind_days: int = 5
+    """Days before a report's due date its district's supervisors are reminded (once)."""
+    action_plan_attachment_max_bytes: int = 160 * 1024
+    """The largest action-plan attachment (sent base64 in the JSON body, kept in its row)."""
+
     def listing_ground_list(self) -> tuple[str, ...]:
         return tuple(g.strip() for g in self.listing_grounds.split(",") if g.strip())
 

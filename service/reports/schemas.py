@@ -45,6 +45,13 @@ class ColumnOut(Out):
     label: str
 
 
+class YearToDateOut(Out):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    period: PeriodOut
+    figures: list[FigureOut]
+
+
 class MonthlyReportOut(Out):
     """附件1 全市知识产权行政保护工作数据统计表."""
 
@@ -57,6 +64,8 @@ class MonthlyReportOut(Out):
     breakdowns: dict[str, BreakdownOut]
     by_district: list[dict[str, FigureValue]]
     """A row per district: `district`, `district_name` and every figure."""
+    ytd: YearToDateOut | None = None
+    """本年累计 (with `month`): the figures from the statistical year's first day to the period's end."""
 
 
 class CaseDetailsReportOut(Out):
@@ -85,6 +94,10 @@ class SubmissionOut(Out):
     id: str
     district: str
     month: str
+    version: int
+    """1 for the first submission, 2 … for corrections (every version is kept)."""
+    reason: str | None
+    """The correction's reason (none on version 1)."""
     submitted_by: str
     submitted_at: datetime
     snapshot: dict[str, Any]
@@ -93,3 +106,29 @@ class SubmissionOut(Out):
 
 class SubmissionPage(Page[SubmissionOut]):
     """A page of `SubmissionOut`."""
+
+
+class FigureChangeOut(Out):
+    from_: FigureValue = Field(alias="from")
+    to: FigureValue
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class SubmissionVersionOut(Out):
+    version: int
+    id: str
+    reason: str | None
+    submitted_by: str
+    submitted_at: datetime
+    figures: dict[str, FigureValue]
+    changed: dict[str, FigureChangeOut]
+    """Figures that differ from the version before (empty on version 1)."""
+
+
+class SubmissionVersionsOut(Out):
+    """A month's submitted versions side by side."""
+
+    district: str
+    month: str
+    columns: list[ColumnOut]
+    versions: list[SubmissionVersionOut]

@@ -1,0 +1,50 @@
+"""Reports on time, per district and year, for the annual assessment (SPEC §12 督导考核).
+
+A report counts once its due date has passed: on time when its first version was submitted on or
+before the due date (China time); a correction never makes a month late, nor a late one on time.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from service.core.models import District
+from service.reports import period as calendar
+from service.reports.models import ActionPlan, DistrictSummary, ReportSubmission
+from state_machines.types import CHINA_TZ
+
+
+def on_time(session: Session, year: int, today: date | None = None) -> dict[str, dict]:
+    """{district: {"monthly": (on time, due), "summaries": (on time, due), "action_plan": bool}}.
+
+    `due` counts the reports whose due date is before `today` (default: today in China);
+    `action_plan` is True when the year's plan was first submitted by its due date."""
+    today = today or datetime.now(UTC).astimezone(CHINA_TZ).date()
+    months = [m for m in (f"{year:04d}-{n:02d}" for n in range(1, 13)) if calendar.due(m) < today]
+    month_due = {m: calendar.due(m) for m in months}
+    periods = [p for p in ("midyear", "annual") if calendar.summary_due(year, p) < today]
+
+    def day(moment: datetime) -> date:
+        return moment.astimezone(CHINA_TZ).date()
+
+    monthly: dict[str, int] = {}
+    for district, month, at in session.execute(
+            select(ReportSubmission.district, ReportSubmission.month, ReportSubmission.submitted_at)
+            .where(ReportSubmission.revision == 1, ReportSubmission.month.in_(months))):
+        if day(at) <= month_due[month]:
+            monthly[district] = monthly.get(district, 0) + 1
+    summaries: dict[str, int] = {}
+    for district, at, due_on in session.execute(
+            select(DistrictSummary.district, DistrictSummary.submitted_at, DistrictSummary.due_on)
+            .where(DistrictSummary.year == year, DistrictSummary.period.in_(periods))):
+        if day(at) <= due_on:
+            summaries[district] = summaries.get(district, 0) + 1
+    plan_due = calendar.action_plan_due(year)
+    plans = {d for d, at in session.execute(select(ActionPlan.district, ActionPlan.first_submitted_at)
+                                           .where(ActionPlan.year == year)) if day(at) <= plan_due}
+    return {code: {"monthly": (monthly.get(code, 0), len(months)), "summaries": (summaries.get(code, 0), len(periods)),
+                   "action_plan": code in plans}
+            for code in session.scalars(select(District.code).order_by(District.code))}
