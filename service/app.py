@@ -25,6 +25,7 @@ from service.deadlines import routes as inbox
 from service.documents import routes as documents
 from service.handoffs import routes as handoffs
 from service.principals import routes as admin
+from service.reports import calendar_routes as report_calendar
 from service.reports import routes as reports
 
 API_PREFIX = "/api/v1"
@@ -56,7 +57,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.state.auth_failures = AuthFailures(runtime.settings.auth_failures_per_minute)
     errors.install(app)
     for module in (cases, handoffs, assistance, reports, credit, inbox, admin, audit, meta, campaigns, documents,
-                   casefile):
+                   casefile, report_calendar):
         app.include_router(module.router, prefix=API_PREFIX)
 
     app.include_router(board.router)

@@ -132,3 +132,103 @@ class SubmissionVersionsOut(Out):
     month: str
     columns: list[ColumnOut]
     versions: list[SubmissionVersionOut]
+
+
+class ContactOut(Out):
+    name: str
+    post: str
+    phone: str
+    email: str
+
+
+class AttachmentOut(Out):
+    name: str
+    content_type: str
+    sha256: str
+    size: int
+
+
+class ActionPlanOut(Out):
+    """A district's 专项行动方案 with its 责任人 and 联络员 for a year."""
+
+    id: str
+    district: str
+    year: int
+    plan: str
+    responsible: ContactOut
+    liaison: ContactOut
+    attachment: AttachmentOut | None
+    submitted_by: str
+    first_submitted_at: datetime
+    updated_at: datetime
+    version: int
+    """The plan's audit stream length (1 + revisions)."""
+    due: date
+    late: bool
+    """First submitted after `due`."""
+
+
+class ActionPlanPage(Page[ActionPlanOut]):
+    """A page of `ActionPlanOut`."""
+
+
+class ContactsOut(Out):
+    """责任人、联络员名单: a row per district (`CONTACT_COLUMNS` keys, `late`, `submitted`)."""
+
+    title: str
+    year: int
+    due: date
+    columns: list[ColumnOut]
+    rows: list[dict[str, str | bool | None]]
+    late: list[str]
+    """Districts whose plan is late or, after the due date, missing."""
+
+
+class SectionOut(Out):
+    key: str
+    label: str
+    text: str
+
+
+class DistrictSummaryOut(Out):
+    """A district's 阶段性总结 or 全年总结, figures frozen at submission."""
+
+    id: str
+    district: str
+    year: int
+    period: str
+    sections: list[SectionOut]
+    figures: list[FigureOut]
+    figures_period: PeriodOut
+    due: date
+    late: bool
+    submitted_by: str
+    submitted_at: datetime
+
+
+class DistrictSummaryPage(Page[DistrictSummaryOut]):
+    """A page of `DistrictSummaryOut`."""
+
+
+class CityDistrictSectionOut(Out):
+    district: str
+    district_name: str
+    submitted: bool
+    late: bool
+    state: str
+    submitted_at: datetime | None
+    sections: list[SectionOut]
+    figures: list[FigureOut]
+
+
+class CityReportSummaryOut(Out):
+    """The city's summary compiled from the districts': sections side by side and the summed figures."""
+
+    title: str
+    year: int
+    period: str
+    due: date
+    figures_period: PeriodOut
+    districts: list[CityDistrictSectionOut]
+    figures: list[FigureOut]
+    late: list[str]
