@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from notifications.report_files import Table
 from service.core.deps import CurrentActor, ReadSession, RuntimeDep
-from service.core.schemas import Strict, documented
+from service.core.schemas import ERRORS, Strict, documented
 from service.reports import plans, summaries
 from service.reports.models import ActionPlan, DistrictSummary
 from service.reports.routes import _report_doc, _respond, _scope
@@ -96,10 +96,11 @@ def action_plans(actor: CurrentActor, session: ReadSession, year: Year,
     return {"items": [plans.plan_json(r) for r in session.scalars(query)], "next_cursor": None}
 
 
-@router.get("/reports/action-plans/{district}/{year}/attachment",
+@router.get("/reports/action-plans/{district}/{year}/attachment", response_class=Response,
             responses={200: {"description": "the plan's attached file",
                              "content": {"application/octet-stream": {"schema": {"type": "string",
-                                                                                 "format": "binary"}}}}})
+                                                                                 "format": "binary"}}}},
+                       **ERRORS})
 def action_plan_attachment(actor: CurrentActor, session: ReadSession, district: Annotated[str, Path(max_length=6)],
                            year: Annotated[int, Path(ge=1990, le=2100)]) -> Response:
     scope = _scope(actor, district)

@@ -12,13 +12,13 @@ import time_machine
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
+from service.cases.models import Event
 from service.core.config import get_settings
 from service.core.runtime import Runtime
 from service.reports import period as calendar
 from service.reports import reminders as report_reminders
-from service.reports import timeliness
+from service.reports import schemas, timeliness
 from service.reports.figures import Period
-from service.cases.models import Event
 from service.reports.models import ActionPlan, DistrictSummary, ReportSubmission
 from tests.helpers import Api, bearer, penalty_case
 
@@ -101,6 +101,7 @@ def test_year_to_date_totals_from_january(api: Api) -> None:
         assert figures(march)["received"] == 2
         assert march["ytd"]["period"] == {"from": "2026-01-01", "to": "2026-03-31"}
         assert figures(march["ytd"])["received"] == 5
+        schemas.MonthlyReportOut.model_validate(march)
         own = api.get(supervisor, "/reports/monthly", month="2026-03").json()
         assert figures(own["ytd"])["received"] == 4
         sheet = load_workbook(io.BytesIO(api.get(city, "/reports/monthly", month="2026-03", format="xlsx").content))
@@ -136,6 +137,8 @@ def test_a_correction_is_a_new_version_and_the_first_is_kept(api: Api, runtime: 
         assert [v["version"] for v in versions["versions"]] == [1, 2]
         assert versions["versions"][1]["changed"]["received"] == {"from": 1, "to": 2}
         assert versions["versions"][0]["changed"] == {}
+        schemas.SubmissionVersionsOut.model_validate(versions)
+        schemas.SubmissionOut.model_validate(second.json())
         assert api.get(other, f"/reports/monthly/submissions/{A}/2026-03/versions").status_code == 403
         assert api.get(city, f"/reports/monthly/submissions/{B}/2026-03/versions").status_code == 404
         assert api.get(other, "/reports/monthly/submissions", month="2026-03").json()["items"] == []
@@ -176,6 +179,8 @@ def test_action_plans_late_ones_are_reminded_once_and_listed(api: Api, runtime: 
         made = api.client.post(path, json=plan_body(attachment=attachment), headers=bearer(sup_a))
         assert made.status_code == 201, made.text
         assert made.json()["late"] is False and made.json()["attachment"]["size"] == 9
+        schemas.ActionPlanOut.model_validate(made.json())
+        schemas.ActionPlanPage.model_validate(api.get(sup_a, "/reports/action-plans", year=2026).json())
         downloaded = api.get(sup_a, f"/reports/action-plans/{A}/2026/attachment")
         assert downloaded.content == b"PK\x03\x04 plan"
         assert api.get(sup_b, f"/reports/action-plans/{A}/2026/attachment").status_code == 403
@@ -198,6 +203,7 @@ def test_action_plans_late_ones_are_reminded_once_and_listed(api: Api, runtime: 
         again = api.client.post(path, json=plan_body(liaison={**LIAISON, "name": "赵敏"}), headers=bearer(sup_b))
         assert again.json()["version"] == 2 and again.json()["late"] is True
         contacts = api.get(city, "/reports/contacts", year=2026).json()
+        schemas.ContactsOut.model_validate(contacts)
         rows = {r["district"]: r for r in contacts["rows"]}
         assert rows[A]["state"] == "已报送" and rows[A]["responsible_name"] == "张伟"
         assert rows[B]["state"] == "逾期报送" and rows[B]["liaison_name"] == "赵敏"
@@ -230,18 +236,22 @@ def test_summaries_are_frozen_and_the_city_compiles_them(api: Api, runtime: Runt
         made = api.client.post(path, json={"year": 2026, "period": "midyear", **SECTIONS}, headers=bearer(sup_a))
         assert made.status_code == 201, made.text
         assert made.json()["late"] is False and figures(made.json())["received"] == 1
+        schemas.DistrictSummaryOut.model_validate(made.json())
         assert made.json()["sections"][0] == {"key": "progress", "label": "工作开展情况", "text": SECTIONS["progress"]}
         again = api.client.post(path, json={"year": 2026, "period": "midyear", **SECTIONS}, headers=bearer(sup_a))
         assert again.status_code == 409
     received(api, officer_a, "2026-06-19")  # after A's submission: A's frozen figures stay
     with runtime.db.write() as session:
         reminded = report_reminders.remind(session, at("2026-06-21"))["calendar"]
-    assert {"kind": "sum_mid_late", "district": B} in reminded and {"kind": "sum_mid_late", "district": A} not in reminded
+    assert {"kind": "sum_mid_late", "district": B} in reminded
+    assert {"kind": "sum_mid_late", "district": A} not in reminded
     with time_machine.travel(at("2026-06-22"), tick=False):
         late = api.client.post(path, json={"year": 2026, "period": "midyear", **SECTIONS}, headers=bearer(sup_b))
         assert late.status_code == 201 and late.json()["late"] is True
         compiled = api.get(city, "/reports/summaries/city", year=2026, period="midyear").json()
         assert compiled["title"] == "2026年全市知识产权行政保护工作阶段性总结"
+        schemas.CityReportSummaryOut.model_validate(compiled)
+        schemas.DistrictSummaryPage.model_validate(api.get(city, "/reports/summaries", year=2026).json())
         districts = {d["district"]: d for d in compiled["districts"]}
         assert districts[A]["state"] == "已报送" and districts[B]["state"] == "逾期报送"
         assert districts[A]["sections"][1]["text"] == "查办案件五件。"
