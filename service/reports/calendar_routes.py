@@ -14,12 +14,13 @@ from sqlalchemy import select
 from notifications.report_files import Table
 from service.core.deps import CurrentActor, ReadSession, RuntimeDep
 from service.core.schemas import ERRORS, Strict, documented
-from service.reports import plans, summaries
+from service.reports import plans, summaries, timeliness
 from service.reports.models import ActionPlan, DistrictSummary
 from service.reports.routes import _report_doc, _respond, _scope
 from service.reports.schemas import (
     ActionPlanOut,
     ActionPlanPage,
+    CalendarOut,
     CityReportSummaryOut,
     ContactsOut,
     DistrictSummaryOut,
@@ -183,3 +184,13 @@ def city_summary(actor: CurrentActor, session: ReadSession, year: Year, period: 
     table = Table(report["title"], f"报送截止 {report['due']}", columns, rows, sections=[figures])
     return _respond(report, table, format, f"summary-city-{year}-{period}")
 
+
+
+@router.get("/reports/calendar", **documented(CalendarOut))
+def reporting_calendar(actor: CurrentActor, session: ReadSession,
+                       district: Annotated[str | None, Query(max_length=6)] = None) -> dict:
+    """报送: what is due around today (months, the action plan, the summaries) and who is late; a district
+    sees its own."""
+    scope = _scope(actor, district)
+    today = _now().astimezone(CHINA_TZ).date()
+    return {"today": today.isoformat(), "items": timeliness.due_items(session, today, scope)}

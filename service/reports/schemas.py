@@ -232,3 +232,29 @@ class CityReportSummaryOut(Out):
     districts: list[CityDistrictSectionOut]
     figures: list[FigureOut]
     late: list[str]
+
+
+class CalendarDistrictOut(Out):
+    district: str
+    district_name: str
+    state: str
+    """已报送, 逾期报送, 未报送 or 逾期未报."""
+    submitted_on: date | None
+    late: bool
+
+
+class CalendarItemOut(Out):
+    what: str
+    due: date
+    overdue: bool
+    """The due date has passed."""
+    districts: list[CalendarDistrictOut]
+    late: list[str]
+    """The names of the districts late or missing."""
+
+
+class CalendarOut(Out):
+    """报送: the reports due around today, per district."""
+
+    today: date
+    items: list[CalendarItemOut]

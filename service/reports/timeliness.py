@@ -48,3 +48,45 @@ def on_time(session: Session, year: int, today: date | None = None) -> dict[str,
     return {code: {"monthly": (monthly.get(code, 0), len(months)), "summaries": (summaries.get(code, 0), len(periods)),
                    "action_plan": code in plans}
             for code in session.scalars(select(District.code).order_by(District.code))}
+
+
+def due_items(session: Session, today: date, district: str | None = None) -> list[dict]:
+    """What is due around `today` (报送): the statistical months whose due date lies within 40 days either
+    side, the year's action plan and summaries; per item every district in scope with its state
+    (已报送, 逾期报送, 未报送, 逾期未报). The board shows a district its own, the city who is late."""
+    names = dict(session.execute(select(District.code, District.name).order_by(District.code)).all())
+    if district:
+        names = {district: names.get(district, district)}
+    current = calendar.month_of(today)
+    items: list[tuple[str, date, dict[str, datetime]]] = []
+    for by in (-3, -2, -1, 0):
+        month = calendar.shift(current, by)
+        due = calendar.due(month)
+        if abs((due - today).days) <= 40:
+            done = dict(session.execute(select(ReportSubmission.district, ReportSubmission.submitted_at)
+                                        .where(ReportSubmission.month == month, ReportSubmission.revision == 1)).all())
+            items.append((f"{month} 月报表（附件1、附件2）", due, done))
+    year = today.year
+    items.append((f"{year}年专项行动方案及责任人、联络员名单", calendar.action_plan_due(year),
+                  dict(session.execute(select(ActionPlan.district, ActionPlan.first_submitted_at)
+                                       .where(ActionPlan.year == year)).all())))
+    for period, label in (("midyear", "阶段性总结"), ("annual", "全年总结")):
+        items.append((f"{year}年{label}", calendar.summary_due(year, period),
+                      dict(session.execute(select(DistrictSummary.district, DistrictSummary.submitted_at)
+                                           .where(DistrictSummary.year == year,
+                                                  DistrictSummary.period == period)).all())))
+    out = []
+    for what, due, done in sorted(items, key=lambda item: item[1]):
+        rows = []
+        for code, name in names.items():
+            at = done.get(code)
+            if at is not None:
+                state = "逾期报送" if at.astimezone(CHINA_TZ).date() > due else "已报送"
+            else:
+                state = "逾期未报" if today > due else "未报送"
+            rows.append({"district": code, "district_name": name, "state": state,
+                         "submitted_on": at.astimezone(CHINA_TZ).date().isoformat() if at else None,
+                         "late": state.startswith("逾期")})
+        out.append({"what": what, "due": due.isoformat(), "overdue": today > due, "districts": rows,
+                    "late": [r["district_name"] for r in rows if r["late"]]})
+    return out

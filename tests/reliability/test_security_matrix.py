@@ -66,6 +66,7 @@ MATRIX: dict[str, dict[str, int]] = {
     "POST /api/v1/reports/summaries": everyone(422),
     "GET /api/v1/reports/summaries": everyone(422),
     "GET /api/v1/reports/summaries/city": everyone(422),
+    "GET /api/v1/reports/calendar": READERS,
     "GET /api/v1/parties": {**READERS, "officer": 422, "supervisor": 422, "city": 422, "auditor": 422},
     "GET /api/v1/parties/{party_id}": {**READERS, "officer": 404, "supervisor": 404, "city": 404, "auditor": 404},
     "POST /api/v1/dishonest-list": everyone(422),

@@ -12,6 +12,7 @@ import time_machine
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
+from service.board.routes import COOKIE
 from service.cases.models import Event
 from service.core.config import get_settings
 from service.core.runtime import Runtime
@@ -271,3 +272,26 @@ def test_summaries_are_frozen_and_the_city_compiles_them(api: Api, runtime: Runt
         assert session.scalar(select(func.count()).select_from(DistrictSummary)) == 2
         result = timeliness.on_time(session, 2026, today=date(2026, 7, 1))
     assert result[A]["summaries"] == (1, 1) and result[B]["summaries"] == (0, 1)
+
+
+def test_the_board_and_the_api_say_what_is_due_and_who_is_late(api: Api) -> None:
+    sup_a, city = api.principal("supervisor", A), api.principal("city")
+    with time_machine.travel(at("2026-03-20"), tick=False):
+        made = api.client.post("/api/v1/reports/action-plans", json=plan_body(), headers=bearer(sup_a))
+        assert made.status_code == 201
+    with time_machine.travel(at("2026-04-02"), tick=False):
+        own = api.get(sup_a, "/reports/calendar").json()
+        schemas.CalendarOut.model_validate(own)
+        items = {i["what"]: i for i in own["items"]}
+        assert items["2026-03 月报表（附件1、附件2）"]["due"] == "2026-04-20"
+        assert items["2026年专项行动方案及责任人、联络员名单"]["districts"] == [
+            {"district": A, "district_name": "东胜区", "state": "已报送", "submitted_on": "2026-03-20", "late": False}]
+        assert api.get(sup_a, "/reports/calendar", district=B).status_code == 403
+        everyone = {i["what"]: i for i in api.get(city, "/reports/calendar").json()["items"]}
+        assert "达拉特旗" in everyone["2026年专项行动方案及责任人、联络员名单"]["late"]
+        assert "东胜区" not in everyone["2026年专项行动方案及责任人、联络员名单"]["late"]
+        api.client.cookies.clear()
+        district_board = api.client.get("/board", headers={"cookie": f"{COOKIE}={sup_a}"}).text
+        assert "报送" in district_board and "2026-04-20" in district_board and "已报送（2026-03-20）" in district_board
+        city_board = api.client.get("/board", headers={"cookie": f"{COOKIE}={city}"}).text
+        assert "逾期单位" in city_board and "达拉特旗" in city_board.split('id="reporting"')[1]
