@@ -7,7 +7,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
@@ -114,16 +114,16 @@ class Settings(BaseSettings):
     """The risk-grade rules (state_machines/credit_rules/risk-grades.toml is the default and the format)."""
 
     # issue 20 (SPEC §12 the seed's reporting calendar): statistical month, deadlines, plans, summaries
-    stat_month: str = "calendar"
+    stat_month: str = Field("calendar", pattern=r"^(calendar|ending:([1-9]|1\d|2[0-8]))$")
     """The period of 附件1/附件2 called month M: `calendar` (M's 1st to its last day) or `ending:D`
     (D of 1..28: the day after D of the month before M to D of M; the seed's 20th is `ending:20`)."""
-    stat_due: str = "day:20"
+    stat_due: str = Field("day:20", pattern=r"^(day:([1-9]|1\d|2[0-8])|after:([0-9]|[12]\d|3[01]))$")
     """When month M is due: `day:N`, the first Nth after the period's end (calendar months: the 20th of
     the following month), or `after:N`, N days after the period's end (with `ending:20`, `after:5`)."""
-    action_plan_due: str = "03-26"
+    action_plan_due: str = Field("03-26", pattern=r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")
     """MM-DD: a district's 专项行动方案 and its 责任人/联络员 for a year are due on this day of that year."""
-    summary_midyear_due: str = "06-20"
-    summary_annual_due: str = "11-28"
+    summary_midyear_due: str = Field("06-20", pattern=r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")
+    summary_annual_due: str = Field("11-28", pattern=r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")
     """MM-DD: the districts' 阶段性总结 and 全年总结 are due on these days of their year."""
     report_remind_days: int = 5
     """Days before a report's due date its district's supervisors are reminded (once)."""

@@ -16,6 +16,7 @@ from service.core.deps import CurrentActor, ReadSession, RuntimeDep
 from service.core.schemas import ERRORS, Strict, documented
 from service.reports import figures as reports
 from service.reports import files as report_views
+from service.reports import period as calendar
 from service.reports.models import ReportSubmission
 from service.reports.schemas import (
     BulletinOut,
@@ -173,8 +174,10 @@ def submit(body: SubmissionIn, actor: CurrentActor, runtime: RuntimeDep) -> dict
 
 
 def submission_json(row: ReportSubmission) -> dict:
+    due = calendar.due(row.month)
     return {"id": row.id, "district": row.district, "month": row.month, "version": row.revision,
-            "reason": row.reason, "submitted_by": row.submitted_by,
+            "reason": row.reason, "due": due.isoformat(), "late": row.submitted_at.astimezone(CHINA_TZ).date() > due,
+            "submitted_by": row.submitted_by,
             "submitted_at": row.submitted_at.astimezone(CHINA_TZ).isoformat(), "snapshot": row.snapshot}
 
 

@@ -98,6 +98,10 @@ class SubmissionOut(Out):
     """1 for the first submission, 2 … for corrections (every version is kept)."""
     reason: str | None
     """The correction's reason (none on version 1)."""
+    due: date
+    """The month's due date (`IPCASE_STAT_DUE`)."""
+    late: bool
+    """This version was submitted after `due`."""
     submitted_by: str
     submitted_at: datetime
     snapshot: dict[str, Any]

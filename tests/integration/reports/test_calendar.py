@@ -69,10 +69,20 @@ def test_period_arithmetic_by_configuration() -> None:
             calendar.ending_day(bad)
 
 
-def test_month_ending_on_the_20th_counts_the_20th_and_the_21st_apart(api: Api, ending_20) -> None:
-    officer, city = api.principal("officer", A), api.principal("city")
+def test_month_ending_on_the_20th_counts_the_20th_and_the_21st_apart(api: Api, runtime: Runtime, ending_20) -> None:
+    officer, city, supervisor = api.principal("officer", A), api.principal("city"), api.principal("supervisor", A)
     received(api, officer, "2026-03-20")
     received(api, officer, "2026-03-21")
+    with time_machine.travel(at("2026-03-20"), tick=False):  # the month ends today: not yet
+        early = api.client.post(SUBMISSIONS, json={"month": "2026-03"}, headers=bearer(supervisor))
+        assert early.status_code == 409
+    with runtime.db.write() as session:
+        assert A in report_reminders.remind(session, at("2026-03-21"))["reminded"]  # due 03-25 (after:5)
+    with runtime.db.write() as session:
+        assert A in report_reminders.remind(session, at("2026-03-26"))["missing"]
+    with time_machine.travel(at("2026-03-26"), tick=False):
+        late = api.client.post(SUBMISSIONS, json={"month": "2026-03"}, headers=bearer(supervisor)).json()
+        assert (late["due"], late["late"], figures(late["snapshot"]["monthly"])["received"]) == ("2026-03-25", True, 1)
     received(api, officer, "2026-12-25")
     with time_machine.travel(at("2027-02-01"), tick=False):
         march = api.get(city, "/reports/monthly", month="2026-03").json()
@@ -131,6 +141,7 @@ def test_a_correction_is_a_new_version_and_the_first_is_kept(api: Api, runtime: 
                                  headers=bearer(supervisor))
         assert second.status_code == 201, second.text
         assert second.json()["version"] == 2 and second.json()["reason"] == "补录3月28日收到的案件"
+        assert (second.json()["due"], second.json()["late"]) == ("2026-04-20", False)
         assert figures(second.json()["snapshot"]["monthly"])["received"] == 2
         listed = api.get(city, "/reports/monthly/submissions", month="2026-03", district=A).json()["items"]
         assert [(s["version"], figures(s["snapshot"]["monthly"])["received"]) for s in listed] == [(1, 1), (2, 2)]
