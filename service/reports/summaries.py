@@ -1,8 +1,9 @@
 """The districts' 阶段性总结 (due 20 June) and 全年总结 (due 28 November), and the city's compilation.
 
-A district's summary is its narrative under the seed's headings plus its figures from 1 January to
-the due date, filled in and frozen at submission (an audited event carries their hash). The city's
-summary lists every district's sections, who is late or missing, and the sum of the frozen figures.
+A district's summary is its narrative under the seed's headings plus its figures from the
+statistical year's start (1 January for calendar months) to the due date, filled in and frozen at
+submission (an audited event carries their hash). The city's summary lists every district's
+sections, who is late or missing, and the sum of the frozen figures.
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ PERIODS = {"midyear": "阶段性总结", "annual": "全年总结"}
 
 
 def figures_period(year: int, period: str) -> reports.Period:
-    return reports.Period(date(year, 1, 1), calendar.summary_due(year, period))
+    """From the statistical year's first day (1 January for calendar months) to the due date."""
+    return reports.Period(calendar.year_start(year), calendar.summary_due(year, period))
 
 
 def submit(session: Session, *, actor_id: str, district: str, year: int, period: str, sections: dict[str, str],
