@@ -15,6 +15,7 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from service.audit import service as audit
@@ -22,7 +23,7 @@ from service.core.config import get_settings
 from service.core.models import District
 from service.reports import period as calendar
 from service.reports.models import ActionPlan
-from state_machines.errors import InvalidData
+from state_machines.errors import GuardFailed, InvalidData
 from state_machines.types import CHINA_TZ
 
 CONTACT_COLUMNS = (
@@ -70,7 +71,10 @@ def submit(session: Session, *, actor_id: str, district: str, year: int, plan: s
             "plan_sha256": hashlib.sha256(plan.encode()).hexdigest(), "attachment_sha256": row.attachment_sha256,
             "due": due.isoformat(), "late": _day(row.first_submitted_at) > due}
     audit.append_to_stream(session, row, "action_plan", event, "submitted", actor_id, now, data=data)
-    session.flush()
+    try:  # two first submissions racing: the unique constraint lets one through
+        session.flush()
+    except IntegrityError as exc:
+        raise GuardFailed("this plan was submitted at the same moment by another request: retry") from exc
     return row
 
 

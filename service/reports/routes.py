@@ -10,6 +10,7 @@ from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 from pydantic import Field
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from service.audit import service as audit
 from service.core.deps import CurrentActor, ReadSession, RuntimeDep
@@ -169,7 +170,10 @@ def submit(body: SubmissionIn, actor: CurrentActor, runtime: RuntimeDep) -> dict
                       "changed": {k: [before.get(k), v] for k, v in figures.items() if before.get(k) != v}},
                 reason=body.reason, prev_hash=first.head_hash)
             first.version, first.head_hash = first.version + 1, recorded.hash
-        session.flush()
+        try:  # two first submissions racing: the unique constraint lets one through
+            session.flush()
+        except IntegrityError as exc:
+            raise GuardFailed("another version of this month was submitted at the same moment: retry") from exc
         return submission_json(row)
 
 

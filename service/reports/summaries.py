@@ -15,6 +15,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from service.audit import service as audit
@@ -55,7 +56,10 @@ def submit(session: Session, *, actor_id: str, district: str, year: int, period:
                             reason=None, prev_hash=audit.GENESIS)
     row.head_hash = event.hash
     session.add(row)
-    session.flush()
+    try:  # two first submissions racing: the unique constraint lets one through
+        session.flush()
+    except IntegrityError as exc:
+        raise GuardFailed("this summary was submitted at the same moment by another request") from exc
     return row
 
 
