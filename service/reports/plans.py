@@ -20,9 +20,9 @@ from sqlalchemy.orm import Session
 
 from service.audit import service as audit
 from service.core.config import get_settings
-from service.core.models import District
 from service.reports import period as calendar
 from service.reports.models import ActionPlan
+from service.reports.timeliness import reporting_districts
 from state_machines.errors import GuardFailed, InvalidData
 from state_machines.types import CHINA_TZ
 
@@ -100,7 +100,7 @@ def contacts(session: Session, year: int, today) -> dict:
     due = calendar.action_plan_due(year)
     plans = {p.district: p for p in session.scalars(select(ActionPlan).where(ActionPlan.year == year))}
     rows = []
-    for code, name in session.execute(select(District.code, District.name).order_by(District.code)):
+    for code, name in reporting_districts(session).items():
         plan = plans.get(code)
         row = {"district": code, "district_name": name}
         if plan is None:

@@ -16,11 +16,12 @@ from sqlalchemy.orm import Session
 
 from notifications.messages import render
 from service.core.config import get_settings
-from service.core.models import District, Principal
+from service.core.models import Principal
 from service.core.sql import insert_if_absent
 from service.deadlines.service import inbox
 from service.reports import period as calendar
 from service.reports.models import ActionPlan, DistrictSummary, ReportReminder, ReportSubmission
+from service.reports.timeliness import reporting_districts
 from state_machines.case_machine import today_in_china
 from state_machines.vocabulary import Role
 
@@ -37,7 +38,7 @@ def remind(session: Session, now: datetime) -> dict:
     for pid, role, district in session.execute(select(Principal.id, Principal.role, Principal.district)
                                                .where(Principal.role.in_([Role.supervisor.value, Role.city.value]))):
         people.setdefault((role, district if role == Role.supervisor else None), []).append(pid)
-    districts = dict(session.execute(select(District.code, District.name).order_by(District.code)).all())
+    districts = reporting_districts(session)
     sent: dict[str, list] = {"reminded": [], "missing": [], "calendar": []}
     before = timedelta(days=get_settings().report_remind_days)
     last_ended = calendar.shift(calendar.month_of(today), -1)

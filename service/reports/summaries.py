@@ -19,10 +19,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from service.audit import service as audit
-from service.core.models import District
 from service.reports import figures as reports
 from service.reports import period as calendar
 from service.reports.models import DistrictSummary
+from service.reports.timeliness import reporting_districts
 from state_machines.errors import GuardFailed
 from state_machines.types import CHINA_TZ
 
@@ -83,7 +83,7 @@ def city(session: Session, year: int, period: str, today: date) -> dict:
     rows = {r.district: r for r in session.scalars(select(DistrictSummary).where(
         DistrictSummary.year == year, DistrictSummary.period == period))}
     districts, totals, labels = [], {}, {}
-    for code, name in session.execute(select(District.code, District.name).order_by(District.code)):
+    for code, name in reporting_districts(session).items():
         row = rows.get(code)
         if row is None:
             districts.append({"district": code, "district_name": name, "submitted": False, "late": today > due,

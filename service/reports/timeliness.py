@@ -15,6 +15,14 @@ from service.core.models import District
 from service.reports import period as calendar
 from service.reports.models import ActionPlan, DistrictSummary, ReportSubmission
 from state_machines.types import CHINA_TZ
+from state_machines.vocabulary import CITY_DIVISION
+
+
+def reporting_districts(session: Session) -> dict[str, str]:
+    """{code: name} of the districts that owe the calendar's reports: every district but the city
+    bureau itself (the seed: 各旗区局 report to the 市局), in code order."""
+    return {code: name for code, name in session.execute(select(District.code, District.name)
+                                                         .order_by(District.code)) if code != CITY_DIVISION}
 
 
 def on_time(session: Session, year: int, today: date | None = None) -> dict[str, dict]:
@@ -47,16 +55,18 @@ def on_time(session: Session, year: int, today: date | None = None) -> dict[str,
                                            .where(ActionPlan.year == year)) if day(at) <= plan_due}
     return {code: {"monthly": (monthly.get(code, 0), len(months)), "summaries": (summaries.get(code, 0), len(periods)),
                    "action_plan": code in plans}
-            for code in session.scalars(select(District.code).order_by(District.code))}
+            for code in reporting_districts(session)}
 
 
 def due_items(session: Session, today: date, district: str | None = None) -> list[dict]:
     """What is due around `today` (报送): the statistical months whose due date lies within 40 days either
     side, the year's action plan and summaries; per item every district in scope with its state
     (已报送, 逾期报送, 未报送, 逾期未报). The board shows a district its own, the city who is late."""
-    names = dict(session.execute(select(District.code, District.name).order_by(District.code)).all())
+    names = reporting_districts(session)
     if district:
-        names = {district: names.get(district, district)}
+        if district not in names:  # the city bureau owes the calendar nothing
+            return []
+        names = {district: names[district]}
     current = calendar.month_of(today)
     items: list[tuple[str, date, dict[str, datetime]]] = []
     for by in (-3, -2, -1, 0):

@@ -308,3 +308,16 @@ def test_the_board_and_the_api_say_what_is_due_and_who_is_late(api: Api) -> None
         assert "报送" in district_board and "2026-04-20" in district_board and "已报送（2026-03-20）" in district_board
         city_board = api.client.get("/board", headers={"cookie": f"{COOKIE}={city}"}).text
         assert "逾期单位" in city_board and "达拉特旗" in city_board.split('id="reporting"')[1]
+
+
+def test_the_city_bureau_owes_nothing_and_on_time_counts_every_district(api: Api, runtime: Runtime) -> None:
+    city_supervisor = api.principal("supervisor", "150600")
+    with time_machine.travel(at("2026-12-01"), tick=False):
+        assert api.get(city_supervisor, "/reports/calendar").json()["items"] == []
+        api.client.cookies.clear()
+        page = api.client.get("/board", headers={"cookie": f"{COOKIE}={city_supervisor}"})
+        assert page.status_code == 200 and "近期没有报送事项" in page.text
+    with runtime.db.read() as session:
+        result = timeliness.on_time(session, 2026, today=date(2026, 12, 1))
+    assert "150600" not in result and len(result) == 9
+    assert result[A] == {"monthly": (0, 10), "summaries": (0, 2), "action_plan": False}  # Jan..Oct due by 1 Dec
