@@ -28,6 +28,7 @@ from service.documents import routes as documents
 from service.handoffs import routes as handoffs
 from service.oversight import routes as oversight
 from service.principals import routes as admin
+from service.reports import calendar_routes as report_calendar
 from service.reports import routes as reports
 
 API_PREFIX = "/api/v1"
@@ -59,10 +60,9 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.state.auth_failures = AuthFailures(runtime.settings.auth_failures_per_minute)
     errors.install(app)
     for module in (cases, handoffs, assistance, reports, credit, inbox, admin, audit, meta, campaigns, documents,
-                   casefile, oversight):
+                   casefile, oversight, report_calendar, bulletins):
         app.include_router(module.router, prefix=API_PREFIX)
 
-    app.include_router(bulletins.router, prefix=API_PREFIX)  # issue 20: 通报
     app.include_router(board.router)
     app.include_router(bulletins_page.router)
 

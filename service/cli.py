@@ -223,7 +223,8 @@ def _report(which: str, month: str, district: str | None, fmt: str, output: str 
     with runtime.db.read() as session:
         period = reports.Period.month(month)
         if which == "monthly":
-            report, table = reports.monthly(session, period, district), report_views.monthly_table
+            report = reports.monthly(session, period, district, ytd=reports.Period.year_to_date(month))
+            table = report_views.monthly_table
         else:
             report, table = reports.case_details(session, period, district), report_views.details_table
     body = json.dumps(report, ensure_ascii=False, indent=2) if fmt == "json" else report_views.render(

@@ -27,7 +27,8 @@ def sweep_deadlines(now: datetime | None = None) -> dict:
 
 @flow(name="report_reminders", retries=2, retry_delay_seconds=60)
 def report_reminders(now: datetime | None = None) -> dict:
-    """Daily: the 15th reminds each district, from the 21st the city hears who has not submitted."""
+    """Daily: each report (monthly figures, action plan, summaries) reminds its district `IPCASE_REPORT_REMIND_DAYS`
+    before it is due, and the day after, the city hears who has not submitted (each once)."""
     from service.reports import reminders as reminders
 
     runtime = context.current()

@@ -32,11 +32,12 @@ from service.core.models import Principal
 from service.credit.models import DishonestEntry
 from service.handoffs.models import Handoff
 from service.oversight.models import SupervisionOrder
-from service.reports.models import ReportSubmission
+from service.reports.models import ActionPlan, DistrictSummary, ReportSubmission
 
 STREAMS = {"case": Case, "handoff": Handoff, "assistance": AssistanceRequest, "report": ReportSubmission,
            "dishonest": DishonestEntry, "principal": Principal, "campaign": Campaign, "register": RegisterEntry,
-           "review_round": ReviewRound, "bulletin": Bulletin, "supervision": SupervisionOrder}
+           "review_round": ReviewRound, "bulletin": Bulletin, "supervision": SupervisionOrder,
+           "action_plan": ActionPlan, "district_summary": DistrictSummary}
 """Every table whose rows head an audit stream (their `version` is the stream's length)."""
 LAZY_STREAMS = frozenset({"principal"})
 """Streams whose head exists before its first event (a principal is audited from its first change)."""

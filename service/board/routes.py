@@ -37,6 +37,8 @@ from service.core.models import District, Principal
 from service.core.principals import actor_of, authenticate
 from service.oversight import service as oversight
 from service.reports import figures as reports
+from service.reports import period as report_period
+from service.reports import timeliness as report_timeliness
 from state_machines.campaigns import KINDS as CAMPAIGN_KINDS
 from state_machines.clocks_v2 import CLOCK_LABELS_V2
 from state_machines.errors import DomainError
@@ -208,7 +210,8 @@ def board(request: Request) -> Response:
         if actor.role in DISTRICT_ROLES:
             name = session.scalar(select(District.name).where(District.code == actor.district))
             return _page(request, "district", who=who, district_name=name, cases=worklist, today=today,
-                         orders=oversight.open_orders(session, actor))
+                         orders=oversight.open_orders(session, actor),
+                         reporting=report_timeliness.due_items(session, today, actor.district))
         by_state: dict[str, dict[str, int]] = defaultdict(dict)
         for district, state, count in session.execute(select(Case.district, Case.state, func.count())
                                                       .where(Case.state.not_in(FINAL_STATES))
@@ -218,7 +221,8 @@ def board(request: Request) -> Response:
             select(Case.district, func.sum(case((Case.next_bureau_due < today, 1), else_=0)),
                    func.sum(case(((Case.next_bureau_due >= today) & (Case.next_bureau_due <= horizon), 1), else_=0)))
             .where(Case.state.not_in(FINAL_STATES)).group_by(Case.district))}
-        month = reports.figures_by_district(session, reports.Period.month(f"{today:%Y-%m}"))
+        month = reports.figures_by_district(session, reports.Period.month(report_period.month_of(today)))
+        reporting = [i for i in report_timeliness.due_items(session, today) if i["overdue"] and i["late"]]
         names = dict(session.execute(select(District.code, District.name)).all())
         districts = [{"name": name, "by_state": by_state.get(code, {}), "open": sum(by_state.get(code, {}).values()),
                       "overdue": clocks.get(code, (0, 0))[0], "due_soon": clocks.get(code, (0, 0))[1],
@@ -231,7 +235,7 @@ def board(request: Request) -> Response:
     # the city's list holds only cases due soon or overdue: an empty list is not "no open cases"
     return _page(request, "city", who=who, districts=districts, states=NON_FINAL_STATES_V2, labels=STATE_LABELS_V2,
                  cases=worklist, today=today, empty_worklist="没有即将到期或已超期的案件", disputes=disputes,
-                 orders=orders)
+                 orders=orders, reporting=reporting)
 
 
 @router.get("/board/campaigns")

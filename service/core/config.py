@@ -130,6 +130,23 @@ class Settings(BaseSettings):
     supervision_reply_workdays: int = Field(default=10, ge=1, le=60)
     """督办: working days a district has to reply to a supervision order when the city sets no `due`."""
 
+    # issue 20 (SPEC §12 the seed's reporting calendar): statistical month, deadlines, plans, summaries
+    stat_month: str = Field("calendar", pattern=r"^(calendar|ending:([1-9]|1\d|2[0-8]))$")
+    """The period of 附件1/附件2 called month M: `calendar` (M's 1st to its last day) or `ending:D`
+    (D of 1..28: the day after D of the month before M to D of M; the seed's 20th is `ending:20`)."""
+    stat_due: str = Field("day:20", pattern=r"^(day:([1-9]|1\d|2[0-8])|after:([0-9]|[12]\d|3[01]))$")
+    """When month M is due: `day:N`, the first Nth after the period's end (calendar months: the 20th of
+    the following month), or `after:N`, N days after the period's end (with `ending:20`, `after:5`)."""
+    action_plan_due: str = Field("03-26", pattern=r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")
+    """MM-DD: a district's 专项行动方案 and its 责任人/联络员 for a year are due on this day of that year."""
+    summary_midyear_due: str = Field("06-20", pattern=r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")
+    summary_annual_due: str = Field("11-28", pattern=r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")
+    """MM-DD: the districts' 阶段性总结 and 全年总结 are due on these days of their year."""
+    report_remind_days: int = 5
+    """Days before a report's due date its district's supervisors are reminded (once)."""
+    action_plan_attachment_max_bytes: int = 160 * 1024
+    """The largest action-plan attachment (sent base64 in the JSON body, kept in its row)."""
+
     def listing_ground_list(self) -> tuple[str, ...]:
         return tuple(g.strip() for g in self.listing_grounds.split(",") if g.strip())
 

@@ -20,6 +20,7 @@ from service.assistance.models import AssistanceRequest
 from service.cases.models import Case, CaseParty, Event, Party
 from service.cases.view import money
 from service.core.models import District, Principal
+from service.reports import period as calendar
 from state_machines.types import CHINA_TZ
 from state_machines.vocabulary import KINDS, OUTCOMES, SECTORS, SOURCES, STATE_LABELS_V2, VENUES
 
@@ -73,10 +74,14 @@ class Period:
     end: date  # last day, inclusive
 
     @classmethod
-    def month(cls, month: str) -> Period:
-        first = date.fromisoformat(month + "-01")
-        following = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
-        return cls(first, following - timedelta(days=1))
+    def month(cls, month: str, rule: str | None = None) -> Period:
+        """The statistical month `YYYY-MM` (`IPCASE_STAT_MONTH`: calendar, or ending on a day)."""
+        return cls(*calendar.bounds(month, rule))
+
+    @classmethod
+    def year_to_date(cls, month: str, rule: str | None = None) -> Period:
+        """From the statistical year's first day to the end of month `month` (附件1's 累计)."""
+        return cls(calendar.year_start(int(month[:4]), rule), calendar.bounds(month, rule)[1])
 
     @property
     def since(self) -> datetime:
@@ -188,11 +193,17 @@ def _present(figures: dict) -> dict:
     }
 
 
-def monthly(session: Session, period: Period, district: str | None) -> dict:
-    """附件1 全市知识产权行政保护工作数据统计表 for one district or the whole city, with a row per district."""
-    per_district = figures_by_district(session, period, district)
+def _figures_of(per_district: dict[str, dict], district: str | None) -> dict:
     figures = per_district.get(district) if district else _total(per_district)
-    figures = figures or {**_zero(), **{name: {} for name in BREAKDOWNS}}
+    return figures or {**_zero(), **{name: {} for name in BREAKDOWNS}}
+
+
+def monthly(session: Session, period: Period, district: str | None, ytd: Period | None = None) -> dict:
+    """附件1 全市知识产权行政保护工作数据统计表 for one district or the whole city, with a row per district.
+
+    With `ytd` (the statistical year to the period's end), `ytd` holds the year's 累计 figures too."""
+    per_district = figures_by_district(session, period, district)
+    figures = _figures_of(per_district, district)
     names = dict(session.execute(select(District.code, District.name).order_by(District.code)).all())
     rows = [{"district": code, "district_name": name,
              **{f.key: (money(per_district[code][f.key]) if f.money else per_district[code][f.key])
@@ -200,7 +211,13 @@ def monthly(session: Session, period: Period, district: str | None) -> dict:
             for code, name in names.items() if district in (None, code)]
     return {"title": "全市知识产权行政保护工作数据统计表", "attachment": "附件1", "period": period.as_dict(),
             "district": district, "district_name": _district_name(session, district), **_present(figures),
-            "by_district": rows}
+            "by_district": rows, **({"ytd": year_to_date(session, ytd, district)} if ytd else {})}
+
+
+def year_to_date(session: Session, period: Period, district: str | None) -> dict:
+    """本年累计: the figures from the statistical year's start to the period's end."""
+    figures = _figures_of(figures_by_district(session, period, district), district)
+    return {"period": period.as_dict(), "figures": _present(figures)["figures"]}
 
 
 def bulletin(session: Session, period: Period, title: str = "全市知识产权行政保护工作通报") -> dict:

@@ -28,6 +28,13 @@ def monthly_table(report: dict) -> Table:
                                                                       ("value", "收到案件数")], rows,
                               {"label": "合计", "value": sum(r["value"] for r in rows)},
                               numeric=frozenset({"value"})))
+    if report.get("ytd"):
+        ytd = report["ytd"]
+        rows = [{"label": f["label"], "month": f["value"], "ytd": y["value"]}
+                for f, y in zip(report["figures"], ytd["figures"], strict=True)]
+        sections.append(Table("本年累计", f"{report.get('district_name', '全市')} {ytd['period']['from']} 至 "
+                              f"{ytd['period']['to']}", [("label", "指标"), ("month", "本期"), ("ytd", "本年累计")],
+                              rows, numeric=frozenset({"month", "ytd"})))
     return Table(f"附件1 {report['title']}", _subtitle(report), columns, report["by_district"], totals, sections,
                  numeric=FIGURE_KEYS)
 

@@ -6,16 +6,18 @@ import uuid
 from datetime import UTC, date, datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 from pydantic import Field
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from service.audit import service as audit
 from service.core.deps import CurrentActor, ReadSession, RuntimeDep
 from service.core.schemas import ERRORS, Strict, documented
 from service.reports import figures as reports
 from service.reports import files as report_views
+from service.reports import period as calendar
 from service.reports.models import ReportSubmission
 from service.reports.schemas import (
     BulletinOut,
@@ -23,8 +25,9 @@ from service.reports.schemas import (
     MonthlyReportOut,
     SubmissionOut,
     SubmissionPage,
+    SubmissionVersionsOut,
 )
-from state_machines.errors import Forbidden, GuardFailed, InvalidData
+from state_machines.errors import Forbidden, GuardFailed, InvalidData, NotFound
 from state_machines.principals import DISTRICT_ROLES, OVERSIGHT_ROLES, Actor
 from state_machines.types import CHINA_TZ, Day
 from state_machines.vocabulary import Role
@@ -77,7 +80,7 @@ def monthly(actor: CurrentActor, session: ReadSession, month: Month = None,
             district: Annotated[str | None, Query(max_length=6)] = None, format: Format = "json") -> Response | dict:
     scope = _scope(actor, district)
     period = _period(month, start, to)
-    report = reports.monthly(session, period, scope)
+    report = reports.monthly(session, period, scope, ytd=reports.Period.year_to_date(month) if month else None)
     return _respond(report, report_views.monthly_table(report), format, f"fujian1-{period.start:%Y-%m}")
 
 
@@ -115,11 +118,16 @@ def summary(actor: CurrentActor, session: ReadSession, year: Annotated[int, Quer
 
 class SubmissionIn(Strict):
     month: Annotated[str, Field(pattern=MONTH_PATTERN)]
+    reason: Annotated[str | None, Field(min_length=2, max_length=2000)] = None
+    """Required to correct a month already submitted: the correction becomes the next version."""
 
 
 @router.post("/reports/monthly/submissions", status_code=201, **documented(SubmissionOut, 201))
 def submit(body: SubmissionIn, actor: CurrentActor, runtime: RuntimeDep) -> dict:
-    """The district supervisor confirms the month's figures; they are frozen as a snapshot, audited."""
+    """The district supervisor confirms the month's figures; they are frozen as a snapshot, audited.
+
+    A month already submitted is corrected only as a new version with a `reason`: the earlier ones
+    are kept as they were, and the first version's stream records the correction."""
     if actor.role is not Role.supervisor:
         raise Forbidden("a district supervisor confirms the district's monthly figures")
     now = datetime.now(UTC)
@@ -127,39 +135,89 @@ def submit(body: SubmissionIn, actor: CurrentActor, runtime: RuntimeDep) -> dict
     if period.end >= now.astimezone(CHINA_TZ).date():
         raise GuardFailed("a month is submitted after it has ended")
     with runtime.db.write() as session:
-        existing = session.scalar(select(ReportSubmission).where(ReportSubmission.district == actor.district,
-                                                                 ReportSubmission.month == body.month))
-        if existing is not None:
-            raise GuardFailed(f"{body.month} was submitted already; its figures are frozen")
-        snapshot = {"monthly": reports.monthly(session, period, actor.district),
+        versions = list(session.scalars(select(ReportSubmission).where(
+            ReportSubmission.district == actor.district, ReportSubmission.month == body.month)
+            .order_by(ReportSubmission.revision)))
+        if versions and not (body.reason and body.reason.strip()):
+            raise GuardFailed(f"{body.month} was submitted already; its figures are frozen: "
+                              "a correction is a new version and gives its reason")
+        if not versions and body.reason:
+            raise InvalidData("a first submission corrects nothing: leave out reason", fields=["reason"])
+        snapshot = {"monthly": reports.monthly(session, period, actor.district,
+                                               ytd=reports.Period.year_to_date(body.month)),
                     "case_details": reports.case_details(session, period, actor.district)}
+        revision = len(versions) + 1
         row = ReportSubmission(id=str(uuid.uuid4()), district=actor.district, month=body.month, snapshot=snapshot,
-                               submitted_by=actor.id, submitted_at=now, version=1, head_hash="")
-        event = audit.new_event(session, stream_type="report", stream_id=row.id, seq=1, event="submit",
+                               submitted_by=actor.id, submitted_at=now, version=1, head_hash="",
+                               revision=revision, reason=body.reason)
+        figures = {f["key"]: f["value"] for f in snapshot["monthly"]["figures"]}
+        event = audit.new_event(session, stream_type="report", stream_id=row.id, seq=1,
+                                event="submit" if revision == 1 else "correct",
                                 from_state=None, to_state="submitted", actor=actor.id, at=now,
-                                data={"district": actor.district, "month": body.month,
-                                      "figures": {f["key"]: f["value"] for f in snapshot["monthly"]["figures"]}},
-                                reason=None, prev_hash=audit.GENESIS)
+                                data={"district": actor.district, "month": body.month, "version": revision,
+                                      "figures": figures,
+                                      **({"corrects": versions[-1].id} if versions else {})},
+                                reason=body.reason, prev_hash=audit.GENESIS)
         row.head_hash = event.hash
         session.add(row)
-        session.flush()
+        if versions:  # the correction, on the stream of the month's first submission
+            first = versions[0]
+            before = {f["key"]: f["value"] for f in versions[-1].snapshot["monthly"]["figures"]}
+            recorded = audit.new_event(
+                session, stream_type="report", stream_id=first.id, seq=first.version + 1, event="corrected",
+                from_state="submitted", to_state="submitted", actor=actor.id, at=now,
+                data={"version": revision, "submission": row.id,
+                      "changed": {k: [before.get(k), v] for k, v in figures.items() if before.get(k) != v}},
+                reason=body.reason, prev_hash=first.head_hash)
+            first.version, first.head_hash = first.version + 1, recorded.hash
+        try:  # two first submissions racing: the unique constraint lets one through
+            session.flush()
+        except IntegrityError as exc:
+            raise GuardFailed("another version of this month was submitted at the same moment: retry") from exc
         return submission_json(row)
 
 
 def submission_json(row: ReportSubmission) -> dict:
-    return {"id": row.id, "district": row.district, "month": row.month, "submitted_by": row.submitted_by,
+    due = calendar.due(row.month)
+    return {"id": row.id, "district": row.district, "month": row.month, "version": row.revision,
+            "reason": row.reason, "due": due.isoformat(), "late": row.submitted_at.astimezone(CHINA_TZ).date() > due,
+            "submitted_by": row.submitted_by,
             "submitted_at": row.submitted_at.astimezone(CHINA_TZ).isoformat(), "snapshot": row.snapshot}
 
 
 @router.get("/reports/monthly/submissions", **documented(SubmissionPage))
-def submissions(actor: CurrentActor, session: ReadSession, month: Month = None) -> dict:
-    query = select(ReportSubmission).order_by(ReportSubmission.month, ReportSubmission.district)
-    if actor.role in DISTRICT_ROLES:
-        query = query.where(ReportSubmission.district == actor.district)
-    elif actor.role not in OVERSIGHT_ROLES:
-        raise Forbidden(f"role {actor.role} does not read reports")
+def submissions(actor: CurrentActor, session: ReadSession, month: Month = None,
+                district: Annotated[str | None, Query(max_length=6)] = None) -> dict:
+    """Every version of every submission in scope, oldest first (the city sees corrections side by side)."""
+    query = select(ReportSubmission).order_by(ReportSubmission.month, ReportSubmission.district,
+                                              ReportSubmission.revision)
+    scope = _scope(actor, district)
+    if scope:
+        query = query.where(ReportSubmission.district == scope)
     if month:
         query = query.where(ReportSubmission.month == month)
     return {"items": [submission_json(r) for r in session.scalars(query)], "next_cursor": None}
 
 
+
+
+@router.get("/reports/monthly/submissions/{district}/{month}/versions", **documented(SubmissionVersionsOut))
+def submission_versions(actor: CurrentActor, session: ReadSession, district: Annotated[str, Path(max_length=6)],
+                        month: Annotated[str, Path(pattern=MONTH_PATTERN)]) -> dict:
+    """A month's versions side by side: each version's 附件1 figures and what changed from the one before."""
+    scope = _scope(actor, district)
+    rows = list(session.scalars(select(ReportSubmission).where(
+        ReportSubmission.district == scope, ReportSubmission.month == month).order_by(ReportSubmission.revision)))
+    if not rows:
+        raise NotFound(f"{district} has not submitted {month}")
+    versions, before = [], None
+    for row in rows:
+        figures = {f["key"]: f["value"] for f in row.snapshot["monthly"]["figures"]}
+        versions.append({"version": row.revision, "id": row.id, "reason": row.reason,
+                         "submitted_by": row.submitted_by,
+                         "submitted_at": row.submitted_at.astimezone(CHINA_TZ).isoformat(), "figures": figures,
+                         "changed": {k: {"from": before.get(k), "to": v} for k, v in figures.items()
+                                     if before.get(k) != v} if before is not None else {}})
+        before = figures
+    labels = [{"key": f["key"], "label": f["label"]} for f in rows[0].snapshot["monthly"]["figures"]]
+    return {"district": scope, "month": month, "columns": labels, "versions": versions}

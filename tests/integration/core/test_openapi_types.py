@@ -39,6 +39,7 @@ COVERED_TAGS = {"cases", "meta", "ops", "handoffs", "assistance", "reports", "no
 # Operations whose 2xx is not (only) a JSON model, with why; they still document a typed content.
 NOT_JSON_MODELS = {
     ("get", "/metrics"): "Prometheus text exposition (text/plain), not JSON",
+    ("get", "/api/v1/reports/action-plans/{district}/{year}/attachment"): "the plan's file as it was sent",
 }
 # Operations documented with a model that the session below does not call, with why.
 NOT_EXERCISED = {
