@@ -113,6 +113,13 @@ class Settings(BaseSettings):
     credit_rules_file: str | None = None
     """The risk-grade rules (state_machines/credit_rules/risk-grades.toml is the default and the format)."""
 
+    # issue 20 (SPEC §12): the annual assessment (督导考核)
+    assessment_rules_file: str | None = None
+    """The assessment's items and weights (state_machines/assessment_rules/default.toml is the default and
+    the format)."""
+    assessment_report_due_day: int = 20
+    """The day of the following month by which a month's 附件1/附件2 counts as submitted on time (the seed: 20)."""
+
     def listing_ground_list(self) -> tuple[str, ...]:
         return tuple(g.strip() for g in self.listing_grounds.split(",") if g.strip())
 

@@ -1,0 +1,250 @@
+"""The evidence of each assessment item, per district, for a year: a registry of small providers.
+
+A provider is `(session, year) -> {district: Evidence}`; each runs one or two aggregate queries
+(GROUP BY district), never a loop over cases, so a year over a million cases answers in seconds.
+A new item is a function here and a line in `PROVIDERS` (the lead wires the summaries' and the
+bulletins' rectifications this way), then an `[[item]]` in the rules file naming it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Mapping
+from datetime import UTC, date, datetime, time
+from functools import partial
+from urllib.parse import urlencode
+
+from sqlalchemy import and_, bindparam, func, or_, select, text
+from sqlalchemy.orm import Session
+
+from service.casefile.models import ReviewedCase, ReviewRound
+from service.cases.models import Case
+from service.core.db import UTCDateTime
+from service.core.models import District
+from service.deadlines.models import Escalation
+from service.reports.models import ReportSubmission
+from state_machines.assessment import Evidence, Item
+from state_machines.clocks import Owner
+from state_machines.clocks_v2 import CLOCKS_BY_VERSION
+from state_machines.types import CHINA_TZ
+
+Provider = Callable[[Session, int], dict[str, Evidence]]
+IDS_SHOWN = 50
+"""The most case ids an item lists per district; beyond, the figures and the link say the rest."""
+
+BUREAU_CLOCKS: tuple[str, ...] = tuple(sorted({name for table in CLOCKS_BY_VERSION.values()
+                                               for name, spec in table.items()
+                                               if spec.owner is Owner.bureau and not spec.option}))
+"""The bureau's duties (an option such as applying for enforcement is no duty): what timeliness counts."""
+
+
+def year_bounds(year: int) -> tuple[datetime, datetime]:
+    """The year in China time, as UTC instants [start, end)."""
+    return (datetime.combine(date(year, 1, 1), time(), CHINA_TZ).astimezone(UTC),
+            datetime.combine(date(year + 1, 1, 1), time(), CHINA_TZ).astimezone(UTC))
+
+
+def today() -> date:
+    return datetime.now(UTC).astimezone(CHINA_TZ).date()
+
+
+def board_link(district: str, **filters: object) -> str:
+    return "/board?" + urlencode({"district": district, **{k: v for k, v in filters.items() if v not in (None, "")}})
+
+
+def _ids(rows) -> dict[str, tuple[str, ...]]:
+    found: dict[str, list[str]] = defaultdict(list)
+    for district, case_id in rows:
+        if len(found[district]) < IDS_SHOWN and case_id not in found[district]:
+            found[district].append(case_id)
+    return {d: tuple(ids) for d, ids in found.items()}
+
+
+def _districts(session: Session) -> set[str]:
+    return set(session.scalars(select(District.code)).all())
+
+
+_CLOCKS_SQL = {
+    # One pass over the year's cases and their clocks (the JSON `facts.clocks`), per district:
+    # a clock ended (met, or closed with the case) on or before its due day is on time, after it late;
+    # one still running past its due day is late too. Dates are ISO text: they compare as dates.
+    "postgresql": """
+        SELECT c.district,
+          sum(CASE WHEN cl.value->>'status' IN ('met', 'lapsed') AND cl.value->>'ended_on' <= cl.value->>'due'
+                   THEN 1 ELSE 0 END),
+          sum(CASE WHEN cl.value->>'status' IN ('met', 'lapsed') AND cl.value->>'ended_on' > cl.value->>'due'
+                   THEN 1 ELSE 0 END),
+          sum(CASE WHEN cl.value->>'status' = 'running' AND cl.value->>'due' < :today THEN 1 ELSE 0 END)
+        FROM cases c CROSS JOIN LATERAL json_each(c.facts->'clocks') AS cl
+        WHERE c.received_at < :end_at AND (c.closed_at IS NULL OR c.closed_at >= :start_at)
+          AND cl.key IN :names AND cl.value->>'due' >= :first AND cl.value->>'due' <= :last
+        GROUP BY c.district""",
+    "sqlite": """
+        SELECT c.district,
+          sum(CASE WHEN json_extract(cl.value, '$.status') IN ('met', 'lapsed')
+                    AND json_extract(cl.value, '$.ended_on') <= json_extract(cl.value, '$.due') THEN 1 ELSE 0 END),
+          sum(CASE WHEN json_extract(cl.value, '$.status') IN ('met', 'lapsed')
+                    AND json_extract(cl.value, '$.ended_on') > json_extract(cl.value, '$.due') THEN 1 ELSE 0 END),
+          sum(CASE WHEN json_extract(cl.value, '$.status') = 'running' AND json_extract(cl.value, '$.due') < :today
+                   THEN 1 ELSE 0 END)
+        FROM cases c, json_each(c.facts, '$.clocks') AS cl
+        WHERE c.received_at < :end_at AND (c.closed_at IS NULL OR c.closed_at >= :start_at)
+          AND cl.key IN :names AND json_extract(cl.value, '$.due') >= :first
+          AND json_extract(cl.value, '$.due') <= :last
+        GROUP BY c.district""",
+}
+
+
+def clock_timeliness(session: Session, year: int) -> dict[str, Evidence]:
+    """办案时限: the bureau's clocks that fell due in the year, met on time / all that are decided
+    (met on time, met late, or still running past due); the overdue ones are the escalations' cases."""
+    start_at, end_at = year_bounds(year)
+    statement = text(_CLOCKS_SQL[session.get_bind().dialect.name]).bindparams(
+        bindparam("names", expanding=True), bindparam("start_at", type_=UTCDateTime),
+        bindparam("end_at", type_=UTCDateTime))
+    rows = session.execute(statement, {"start_at": start_at, "end_at": end_at, "names": list(BUREAU_CLOCKS),
+                                       "first": f"{year}-01-01",
+                                       "last": f"{year}-12-31", "today": today().isoformat()}).all()
+    late_ids = _ids(session.execute(select(Escalation.district, Escalation.case_id).where(
+        Escalation.due >= date(year, 1, 1), Escalation.due <= date(year, 12, 31))
+        .order_by(Escalation.district, Escalation.due, Escalation.case_id)).all())
+    out = {}
+    for district, on_time, late, open_late in rows:
+        on_time, late, open_late = int(on_time or 0), int(late or 0), int(open_late or 0)
+        decided = on_time + late + open_late
+        out[district] = Evidence(on_time / decided if decided else None,
+                                 {"on_time": on_time, "late": late, "open_overdue": open_late},
+                                 late_ids.get(district, ()), board_link(district, overdue="true"))
+    return out
+
+
+def escalations(session: Session, year: int) -> dict[str, Evidence]:
+    """超期督办: the bureau's overdue clocks reported to the city whose due day fell in the year."""
+    in_year = and_(Escalation.due >= date(year, 1, 1), Escalation.due <= date(year, 12, 31))
+    counts = dict(session.execute(select(Escalation.district, func.count()).where(in_year)
+                                  .group_by(Escalation.district)).all())
+    ids = _ids(session.execute(select(Escalation.district, Escalation.case_id).where(in_year)
+                               .order_by(Escalation.district, Escalation.due, Escalation.case_id)).all())
+    districts = _districts(session)
+    return {d: Evidence(float(counts.get(d, 0)), {"escalations": int(counts.get(d, 0))}, ids.get(d, ()),
+                        board_link(d, overdue="true")) for d in set(districts) | set(counts)}
+
+
+def _round_in_year(year: int):
+    return and_(ReviewRound.period_to >= date(year, 1, 1), ReviewRound.period_to <= date(year, 12, 31))
+
+
+def case_file_review(session: Session, year: int) -> dict[str, Evidence]:
+    """案卷评查: the average score of the district's files scored in rounds whose period ends in the year."""
+    scored = and_(ReviewedCase.score.is_not(None), _round_in_year(year))
+    rows = session.execute(select(ReviewedCase.district, func.count(), func.sum(ReviewedCase.score),
+                                  func.min(ReviewedCase.score))
+                           .join(ReviewRound, ReviewRound.id == ReviewedCase.round_id)
+                           .where(scored).group_by(ReviewedCase.district)).all()
+    ids = _ids(session.execute(select(ReviewedCase.district, ReviewedCase.case_id)
+                               .join(ReviewRound, ReviewRound.id == ReviewedCase.round_id).where(scored)
+                               .order_by(ReviewedCase.district, ReviewedCase.score, ReviewedCase.case_id)).all())
+    return {d: Evidence(float(total) / n, {"files": int(n), "lowest": int(low)}, ids.get(d, ()))
+            for d, n, total, low in rows}
+
+
+def rectifications(session: Session, year: int) -> dict[str, Evidence]:
+    """整改: the files with points deducted in the year's review rounds, answered by the round's
+    `rectify_due` / all whose due day has passed (answered or not). The bulletins' rectifications
+    (通报批评) join here at merge."""
+    deducted = and_(_round_in_year(year), ReviewedCase.score.is_not(None), ReviewedCase.score < 100)
+    rows = session.execute(select(ReviewedCase.district, ReviewedCase.case_id, ReviewedCase.rectified_at,
+                                  ReviewRound.rectify_due).join(ReviewRound, ReviewRound.id == ReviewedCase.round_id)
+                           .where(deducted).order_by(ReviewedCase.district, ReviewedCase.case_id)).all()
+    now_day = today()
+    tally: dict[str, dict[str, int]] = defaultdict(lambda: {"on_time": 0, "late": 0, "outstanding": 0})
+    behind: list[tuple[str, str]] = []
+    for district, case_id, rectified_at, due in rows:  # the year's sampled files: a few dozen
+        if rectified_at is not None:
+            late = rectified_at.astimezone(CHINA_TZ).date() > due
+            tally[district]["late" if late else "on_time"] += 1
+        elif now_day > due:
+            tally[district]["outstanding"] += 1
+            late = True
+        else:
+            continue
+        if late:
+            behind.append((district, case_id))
+    ids = _ids(behind)
+    out = {}
+    for district, t in tally.items():
+        counted = t["on_time"] + t["late"] + t["outstanding"]
+        out[district] = Evidence(t["on_time"] / counted if counted else None, dict(t), ids.get(district, ()))
+    return out
+
+
+def report_due(month: str, due_day: int) -> date:
+    """The day a month's 附件1/附件2 is due: `due_day` of the following month (the seed: 每月20日前)."""
+    year, number = int(month[:4]), int(month[5:7])
+    return date(year + number // 12, number % 12 + 1, due_day)
+
+
+def reports_on_time(session: Session, year: int, due_day: int = 20) -> dict[str, Evidence]:
+    """统计报表: the year's months whose due day has passed, submitted by it / those months."""
+    months = [f"{year}-{m:02d}" for m in range(1, 13) if report_due(f"{year}-{m:02d}", due_day) < today()]
+    if not months:
+        return {}
+    submitted: dict[str, dict[str, date]] = defaultdict(dict)
+    for district, month, at in session.execute(select(ReportSubmission.district, ReportSubmission.month,
+                                                      ReportSubmission.submitted_at)
+                                               .where(ReportSubmission.month.in_(months))):
+        submitted[district][month] = at.astimezone(CHINA_TZ).date()  # at most 12 a district
+    districts = set(_districts(session)) | set(submitted)
+    out = {}
+    for district in districts:
+        got = submitted.get(district, {})
+        on_time = sum(1 for m in months if m in got and got[m] <= report_due(m, due_day))
+        late = sum(1 for m in months if m in got and got[m] > report_due(m, due_day))
+        out[district] = Evidence(on_time / len(months), {"months": len(months), "on_time": on_time, "late": late,
+                                                         "missing": len(months) - on_time - late},
+                                 link=f"/api/v1/reports/monthly/submissions?district={district}")
+    return out
+
+
+def cases(session: Session, year: int, *, filters: Mapping[str, object]) -> dict[str, Evidence]:
+    """Cases of a kind, sector, source, venue or outcome (the seed's priorities) per district, counted
+    by the day they were received, decided or closed in the year."""
+    start_at, end_at = year_bounds(year)
+    column = {"received": Case.received_at, "closed": Case.closed_at, "decided": Case.decided_at}[
+        str(filters.get("date", "received"))]
+    conditions = []
+    for name, col in (("kinds", Case.kind), ("outcomes", Case.outcome), ("sectors", Case.sector),
+                      ("sources", Case.source), ("venues", Case.venue)):
+        if values := filters.get(name):
+            conditions.append(col.in_(list(values)))  # type: ignore[arg-type]
+    where = [column >= start_at, column < end_at]
+    if conditions:
+        where.append(or_(*conditions) if filters.get("match") == "any" else and_(*conditions))
+    if excluded := filters.get("exclude_states"):
+        where.append(Case.state.not_in(list(excluded)))  # type: ignore[arg-type]
+    counts = dict(session.execute(select(Case.district, func.count()).where(*where).group_by(Case.district)).all())
+    link_filters = {name: ",".join(filters[name]) for name in ("kinds", "outcomes", "sectors", "sources", "venues")  # type: ignore[arg-type]
+                    if filters.get(name)}
+    districts = _districts(session) | set(counts)
+    return {d: Evidence(float(counts.get(d, 0)), {"cases": int(counts.get(d, 0))},
+                        link=board_link(d, year=year, date=filters.get("date", "received"), **link_filters))
+            for d in districts}
+
+
+PROVIDERS: dict[str, Provider] = {
+    "clock_timeliness": clock_timeliness,
+    "escalations": escalations,
+    "case_file_review": case_file_review,
+    "rectifications": rectifications,
+    "reports_on_time": reports_on_time,
+}
+"""Provider name (the rules file's `provider`) → function; `cases` is built per item from its filter."""
+PROVIDER_NAMES: tuple[str, ...] = (*PROVIDERS, "cases")
+
+
+def provider_for(item: Item, report_due_day: int = 20) -> Provider:
+    if item.provider == "cases":
+        return partial(cases, filters=item.filter)
+    if item.provider == "reports_on_time":
+        return partial(reports_on_time, due_day=report_due_day)
+    return PROVIDERS[item.provider]
