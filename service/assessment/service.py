@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from service.assessment.models import AssessmentAdjustment
-from service.assessment.providers import PROVIDER_NAMES, provider_for
+from service.assessment.providers import PROVIDER_NAMES, case_counts, provider_for
 from service.audit.service import append_to_stream
 from service.core.config import Settings
 from service.core.models import District
@@ -69,8 +69,10 @@ def assessment(session: Session, actor: Actor, settings: Settings, year: int, di
     districts = assessed_districts(session)
     if scope is not None and scope not in districts:
         raise InvalidData(f"unknown district {scope}", fields=["district"])
-    evidence = {item.key: provider_for(item, settings.assessment_report_due_day)(session, year)
-                for item in configured.items}
+    counted = {item.key: item.filter for item in configured.items if item.provider == "cases"}
+    evidence = case_counts(session, year, counted) if counted else {}  # one pass for every count item
+    evidence |= {item.key: provider_for(item, settings.assessment_report_due_day)(session, year)
+                 for item in configured.items if item.provider != "cases"}
     recorded = adjustments(session, year)
     adjusted: dict[str, float] = defaultdict(float)
     listed: dict[str, list[dict]] = defaultdict(list)

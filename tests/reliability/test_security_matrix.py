@@ -116,6 +116,10 @@ MATRIX: dict[str, dict[str, int]] = {
     "POST /api/v1/case-file-reviews/{round_id}/cases/{case_id}/rectification": everyone(422),
     "POST /api/v1/case-file-reviews/{round_id}/close": {**everyone(403), "city": 404},
     "GET /api/v1/case-file-reviews/{round_id}/results": everyone(404),
+    # 督导考核 (issue 20): the probe sends no year (422); the page defaults to this year, scoped by role
+    "GET /api/v1/assessment": everyone(422),
+    "POST /api/v1/assessment/adjustments": everyone(422),
+    "GET /board/assessment": {**READERS, "partner": 403, "admin": 403, "anonymous": 303},
 }
 
 

@@ -213,3 +213,25 @@ def test_files_and_the_board_page(api: Api, seeded) -> None:
     assert own.status_code == 200 and "东胜区" in own.text and "康巴什区" not in own.text
     bad = api.client.get("/board/assessment?year=19", headers={"cookie": f"{COOKIE}={city}"})
     assert bad.status_code == 422
+
+
+def test_the_rules_file_is_a_setting_and_a_bad_one_stops_the_start(runtime: Runtime, seeded, tmp_path) -> None:
+    from service.app import create_app
+    from service.assessment import service as assessments
+    from state_machines.assessment import AssessmentRulesError
+    from state_machines.principals import Actor
+    from state_machines.vocabulary import Role
+
+    own = tmp_path / "reports-only.toml"
+    own.write_text('[[item]]\nkey = "reports"\nlabel = "报表"\nprovider = "reports_on_time"\nmethod = "ratio"\n'
+                   'weight = 100\n', encoding="utf-8")
+    settings = runtime.settings.model_copy(update={"assessment_rules_file": str(own)})
+    with runtime.db.read() as session:
+        report = assessments.assessment(session, Actor("c", Role.city), settings, YEAR)
+    totals = {r["district"]: r["total"] for r in report["districts"]}
+    assert (totals[A], totals[B], totals[C]) == (83.33, 100.0, 0.0)
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[item]]\nkey = "x"\nlabel = "x"\nprovider = "gossip"\nmethod = "ratio"\nweight = 1\n')
+    runtime.settings = runtime.settings.model_copy(update={"assessment_rules_file": str(bad)})
+    with pytest.raises(AssessmentRulesError, match="gossip"):
+        create_app(runtime)
