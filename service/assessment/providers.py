@@ -65,19 +65,20 @@ def _districts(session: Session) -> set[str]:
 
 
 _CLOCKS_SQL = {
-    # One pass over the year's cases and their clocks (the JSON `facts.clocks`), per district:
+    # One pass over the year's cases and their clocks, per district (PostgreSQL: the generated column
+    # `clock_summary` of migration 0013, `name|status|due|ended_on` per clock; SQLite: the JSON facts):
     # a clock ended (met, or closed with the case) on or before its due day is on time, after it late;
     # one still running past its due day is late too. Dates are ISO text: they compare as dates.
     "postgresql": """
         SELECT c.district,
-          sum(CASE WHEN cl.value->>'status' IN ('met', 'lapsed') AND cl.value->>'ended_on' <= cl.value->>'due'
+          sum(CASE WHEN split_part(t, '|', 2) IN ('met', 'lapsed') AND split_part(t, '|', 4) <> ''
+                    AND split_part(t, '|', 4) <= split_part(t, '|', 3) THEN 1 ELSE 0 END),
+          sum(CASE WHEN split_part(t, '|', 2) IN ('met', 'lapsed') AND split_part(t, '|', 4) > split_part(t, '|', 3)
                    THEN 1 ELSE 0 END),
-          sum(CASE WHEN cl.value->>'status' IN ('met', 'lapsed') AND cl.value->>'ended_on' > cl.value->>'due'
-                   THEN 1 ELSE 0 END),
-          sum(CASE WHEN cl.value->>'status' = 'running' AND cl.value->>'due' < :today THEN 1 ELSE 0 END)
-        FROM cases c CROSS JOIN LATERAL jsonb_each((c.facts->'clocks')::jsonb) AS cl
+          sum(CASE WHEN split_part(t, '|', 2) = 'running' AND split_part(t, '|', 3) < :today THEN 1 ELSE 0 END)
+        FROM cases c CROSS JOIN LATERAL unnest(c.clock_summary) AS t
         WHERE c.received_at < :end_at AND (c.closed_at IS NULL OR c.closed_at >= :start_at)
-          AND cl.key IN :names AND cl.value->>'due' >= :first AND cl.value->>'due' <= :last
+          AND split_part(t, '|', 1) IN :names AND split_part(t, '|', 3) >= :first AND split_part(t, '|', 3) <= :last
         GROUP BY c.district""",
     "sqlite": """
         SELECT c.district,

@@ -235,3 +235,22 @@ def test_the_rules_file_is_a_setting_and_a_bad_one_stops_the_start(runtime: Runt
     runtime.settings = runtime.settings.model_copy(update={"assessment_rules_file": str(bad)})
     with pytest.raises(AssessmentRulesError, match="gossip"):
         create_app(runtime)
+
+
+@pytest.mark.postgres_only
+def test_the_clock_summary_follows_the_cases_real_clocks(api: Api, runtime: Runtime) -> None:
+    """PostgreSQL's generated `clock_summary` (migration 0013) is what the timeliness pass reads: it must
+    say what the case's facts say after real events."""
+    from sqlalchemy import text
+
+    from tests.helpers import penalty_case
+
+    officer, supervisor = api.principal("officer", A), api.principal("supervisor", A)
+    case_id = api.create(officer, penalty_case(A))["id"]
+    api.ok(supervisor, case_id, "accept")  # starts the bureau's case_closing clock
+    with runtime.db.read() as s:
+        summary, facts = s.execute(text("SELECT clock_summary, facts FROM cases WHERE id = :id"),
+                                   {"id": case_id}).one()
+    expected = sorted(f"{name}|{c['status']}|{c['due']}|{c.get('ended_on') or ''}"
+                      for name, c in facts["clocks"].items())
+    assert expected and sorted(summary) == expected
