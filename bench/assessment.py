@@ -74,7 +74,9 @@ VALUES ('bench-round', '2025年度案卷评查', '2025-01-01', '2025-12-31', to_
         'closed', 'bench', now(), now(), 0, NULL);
 INSERT INTO case_file_reviews (round_id, case_id, district, deductions, score, reviewed_by, reviewed_at,
                                       rectification, rectified_at)
-SELECT 'bench-round', id, district, '[]', 80 + seq % 21, 'bench', now(),
+SELECT 'bench-round', id, district,
+       json_build_array(json_build_object('item', 'evidence', 'points', 20 - seq % 21, 'comment', '证据不足')),
+       80 + seq % 21, 'bench', now(),
        CASE WHEN seq % 3 > 0 THEN '已整改' END, CASE WHEN seq % 3 > 0 THEN timestamptz '2025-12-10 10:00+08' END
 FROM cases WHERE state = 'closed' AND seq % 1000 < 9 AND seq <= 20000;
 INSERT INTO report_submissions (id, district, month, snapshot, submitted_by, submitted_at, version, head_hash)

@@ -153,14 +153,17 @@ def rectifications(session: Session, year: int) -> dict[str, Evidence]:
     """整改: the files with points deducted in the year's review rounds, answered by the round's
     `rectify_due` / all whose due day has passed (answered or not). The bulletins' rectifications
     (通报批评) join here at merge."""
-    deducted = and_(_round_in_year(year), ReviewedCase.score.is_not(None), ReviewedCase.score < 100)
-    rows = session.execute(select(ReviewedCase.district, ReviewedCase.case_id, ReviewedCase.rectified_at,
-                                  ReviewRound.rectify_due).join(ReviewRound, ReviewRound.id == ReviewedCase.round_id)
-                           .where(deducted).order_by(ReviewedCase.district, ReviewedCase.case_id)).all()
+    scored = and_(_round_in_year(year), ReviewedCase.score.is_not(None))
+    rows = session.execute(select(ReviewedCase.district, ReviewedCase.case_id, ReviewedCase.deductions,
+                                  ReviewedCase.rectified_at, ReviewRound.rectify_due)
+                           .join(ReviewRound, ReviewRound.id == ReviewedCase.round_id)
+                           .where(scored).order_by(ReviewedCase.district, ReviewedCase.case_id)).all()
     now_day = today()
     tally: dict[str, dict[str, int]] = defaultdict(lambda: {"on_time": 0, "late": 0, "outstanding": 0})
     behind: list[tuple[str, str]] = []
-    for district, case_id, rectified_at, due in rows:  # the year's sampled files: a few dozen
+    for district, case_id, deductions, rectified_at, due in rows:  # the year's sampled files: a few dozen
+        if not any(d.get("points") for d in deductions or []):
+            continue  # nothing deducted, nothing to rectify
         if rectified_at is not None:
             late = rectified_at.astimezone(CHINA_TZ).date() > due
             tally[district]["late" if late else "on_time"] += 1

@@ -81,8 +81,9 @@ def _seed(runtime: Runtime) -> dict[str, str]:
         s.flush()
         for case, district, score, rectified in (("a1", A, 90, "2025-10-20"), ("a4", A, 80, "2025-11-05"),
                                                  ("b1", B, 100, None)):
-            s.add(ReviewedCase(round_id=round_id, case_id=ids[case], district=district, deductions=[], score=score,
-                               reviewed_by="city", reviewed_at=_at("2025-09-10"),
+            deductions = [{"item": "evidence", "points": 100 - score, "comment": "证据不足"}] if score < 100 else []
+            s.add(ReviewedCase(round_id=round_id, case_id=ids[case], district=district, deductions=deductions,
+                               score=score, reviewed_by="city", reviewed_at=_at("2025-09-10"),
                                rectification="已整改" if rectified else None,
                                rectified_at=_at(rectified) if rectified else None))
         for month in range(1, 13):  # B: every month on the 15th; A: Jan–Oct on time, Nov late, Dec missing
