@@ -4,8 +4,9 @@ Each adjustment heads its own audit stream (`adjustment`), like a report submiss
 
 On PostgreSQL the cases table gains `clock_summary`, a stored generated column: each clock of the
 case's facts as the text `name|status|due|ended_on`, so that the assessment's timeliness pass over a
-year of a million cases reads short arrays instead of parsing every case's JSON facts (about ten
-times faster; a few microseconds more for each case write). SQLite reads the JSON (small data).
+year of a million cases reads short arrays instead of parsing every case's JSON facts (about three
+times faster; about ten microseconds more for each write of a case, measured on a busy machine).
+SQLite reads the JSON (small data).
 
 Revision ID: 0013
 Revises: 0012
@@ -22,11 +23,24 @@ depends_on = None
 
 
 CLOCK_SUMMARY_FUNCTION = """
-CREATE FUNCTION ipcase_clock_summary(facts json) RETURNS text[] IMMUTABLE PARALLEL SAFE LANGUAGE sql AS $$
-  SELECT CASE WHEN json_typeof(facts -> 'clocks') = 'object' THEN (
-    SELECT array_agg(cl.key || '|' || coalesce(cl.value ->> 'status', '') || '|' || coalesce(cl.value ->> 'due', '')
-                     || '|' || coalesce(cl.value ->> 'ended_on', ''))
-    FROM json_each(facts -> 'clocks') AS cl WHERE json_typeof(cl.value) = 'object') END
+CREATE FUNCTION ipcase_clock_summary(facts json) RETURNS text[] IMMUTABLE PARALLEL SAFE LANGUAGE plpgsql AS $$
+DECLARE
+  clocks jsonb := facts::jsonb -> 'clocks';
+  summary text[] := '{}';
+  name text;
+  clock jsonb;
+BEGIN
+  IF clocks IS NULL OR jsonb_typeof(clocks) <> 'object' THEN
+    RETURN NULL;
+  END IF;
+  FOR name, clock IN SELECT key, value FROM jsonb_each(clocks) LOOP
+    IF jsonb_typeof(clock) = 'object' THEN
+      summary := summary || (name || '|' || coalesce(clock ->> 'status', '') || '|' || coalesce(clock ->> 'due', '')
+                             || '|' || coalesce(clock ->> 'ended_on', ''));
+    END IF;
+  END LOOP;
+  RETURN summary;
+END
 $$"""
 
 
