@@ -162,7 +162,8 @@ def assess(rules: Rules, districts: Mapping[str, str], evidence: Mapping[str, Ma
         for item in rules.items:
             found = evidence.get(item.key, {})
             mine = found.get(code) or Evidence(None)
-            values = [e.value for e in found.values() if e.value is not None]
+            # the best among the assessed districts only (the city's own team is not compared)
+            values = [found[d].value for d in districts if d in found and found[d].value is not None]
             score = normalise(item, mine.value, max(values) if values else None)
             points = round(item.weight * score, 2)
             subtotal += points

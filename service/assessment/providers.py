@@ -241,7 +241,9 @@ def case_counts(session: Session, year: int, wanted: Mapping[str, Mapping[str, o
     for index, key in enumerate(keys):
         filters = wanted[key]
         link_filters = {name: ",".join(filters[name]) for name in  # type: ignore[arg-type]
-                        ("kinds", "outcomes", "sectors", "sources", "venues") if filters.get(name)}
+                        ("kinds", "outcomes", "sectors", "sources", "venues", "exclude_states") if filters.get(name)}
+        if filters.get("match") == "any":
+            link_filters["match"] = "any"
         out[key] = {}
         for d in districts:
             n = int((counts.get(d) or [0] * len(keys))[index] or 0)

@@ -72,3 +72,9 @@ def test_a_district_without_evidence_gets_the_items_missing_score() -> None:
     rules = Rules(items=(Item("a", "甲", "x", "percent", 20, when_missing=0.8),))
     [row] = asm.assess(rules, {"9": "九"}, {"a": {}})
     assert row["items"][0]["value"] is None and row["items"][0]["points"] == 16.0
+
+
+def test_relative_compares_the_assessed_districts_only() -> None:
+    rules = Rules(items=(Item("n", "数", "cases", "relative", 10),))
+    [row] = asm.assess(rules, {"1": "一"}, {"n": {"1": Evidence(2), "150600": Evidence(50)}})
+    assert row["items"][0]["points"] == 10.0  # the city's team's 50 cases set no bar

@@ -144,6 +144,8 @@ def test_the_fixture_year_matches_the_hand_computed_table(api: Api, runtime: Run
     assert items["rectifications_on_time"]["case_ids"] == [seeded["a4"]]
     assert items["reports_on_time"]["figures"] == {"months": 12, "on_time": 10, "late": 1, "missing": 1}
     assert items["penalty_cases_closed"]["link"] == f"/board?district={A}&year=2025&date=closed&outcomes=penalty"
+    assert items["ecommerce_cases"]["link"] == (f"/board?district={A}&year=2025&date=received&sources=online_platform"
+                                                "&venues=online_platform&exclude_states=rejected%2Cwithdrawn&match=any")
 
 
 def test_a_district_reads_its_own_row_only(api: Api, seeded) -> None:
