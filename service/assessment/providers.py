@@ -257,12 +257,20 @@ def cases(session: Session, year: int, *, filters: Mapping[str, object]) -> dict
     return case_counts(session, year, {"_": filters})["_"]
 
 
+def summaries_on_time(session: Session, year: int) -> dict[str, Evidence]:
+    """半年/年度总结 by 20 June and 28 November: `service.reports.timeliness.on_time(session, year)` answers
+    this once the summaries are merged; until then nothing is measured (every district scores the item's
+    `when_missing`, so the ranking is unchanged)."""
+    return {}
+
+
 PROVIDERS: dict[str, Provider] = {
     "clock_timeliness": clock_timeliness,
     "escalations": escalations,
     "case_file_review": case_file_review,
     "rectifications": rectifications,
     "reports_on_time": reports_on_time,
+    "summaries_on_time": summaries_on_time,
 }
 """Provider name (the rules file's `provider`) → function; `cases` is built per item from its filter."""
 PROVIDER_NAMES: tuple[str, ...] = (*PROVIDERS, "cases")

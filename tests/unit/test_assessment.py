@@ -7,15 +7,16 @@ import pytest
 from state_machines import assessment as asm
 from state_machines.assessment import AssessmentRulesError, Evidence, Item, Rules
 
-PROVIDERS = ("clock_timeliness", "escalations", "case_file_review", "rectifications", "reports_on_time", "cases")
+PROVIDERS = ("clock_timeliness", "escalations", "case_file_review", "rectifications", "reports_on_time",
+             "summaries_on_time", "cases")
 
 
 def test_the_default_rules_weigh_100_points_and_name_known_providers() -> None:
     rules = asm.load(None, PROVIDERS)
     assert rules.total_weight == 100
     assert [i.key for i in rules.items] == ["clock_timeliness", "overdue", "case_file_review", "reports_on_time",
-                                            "rectifications_on_time", "penalty_cases_closed", "ip_right_cases",
-                                            "ecommerce_cases"]
+                                            "summaries_on_time", "rectifications_on_time", "penalty_cases_closed",
+                                            "ip_right_cases", "ecommerce_cases"]
     assert rules.max_adjustment == 10
 
 

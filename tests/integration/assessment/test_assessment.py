@@ -99,20 +99,21 @@ def _seed(runtime: Runtime) -> dict[str, str]:
 
 # district → item key → (raw value, points); computed by hand from `_seed` and the default weights:
 # clock_timeliness 25 × on time / (on time + late + running past due); overdue 15 × (1 − escalations / 10);
-# case_file_review 20 × average / 100; reports_on_time 15 × on time / 12; rectifications_on_time 10 × on time
-# / due; the three counts 5 × value / the best district's; no data: clocks 1.0, review 0.8, rectifications 1.0.
+# case_file_review 20 × average / 100; reports_on_time 10 × on time / 12; summaries_on_time 5 (nothing measured
+# until the summaries are merged: 1.0); rectifications_on_time 10 × on time / due; the three counts 5 × value /
+# the best district's; no data: clocks 1.0, review 0.8, rectifications 1.0.
 EXPECTED = {
     A: {"clock_timeliness": (0.5, 12.5), "overdue": (2, 12.0), "case_file_review": (85, 17.0),
-        "reports_on_time": (0.8333, 12.5), "rectifications_on_time": (0.5, 5.0), "penalty_cases_closed": (2, 5.0),
-        "ip_right_cases": (2, 3.33), "ecommerce_cases": (2, 5.0)},
+        "reports_on_time": (0.8333, 8.33), "summaries_on_time": (None, 5.0), "rectifications_on_time": (0.5, 5.0),
+        "penalty_cases_closed": (2, 5.0), "ip_right_cases": (2, 3.33), "ecommerce_cases": (2, 5.0)},
     B: {"clock_timeliness": (1.0, 25.0), "overdue": (0, 15.0), "case_file_review": (100, 20.0),
-        "reports_on_time": (1.0, 15.0), "rectifications_on_time": (None, 10.0), "penalty_cases_closed": (1, 2.5),
-        "ip_right_cases": (3, 5.0), "ecommerce_cases": (1, 2.5)},
+        "reports_on_time": (1.0, 10.0), "summaries_on_time": (None, 5.0), "rectifications_on_time": (None, 10.0),
+        "penalty_cases_closed": (1, 2.5), "ip_right_cases": (3, 5.0), "ecommerce_cases": (1, 2.5)},
     C: {"clock_timeliness": (None, 25.0), "overdue": (0, 15.0), "case_file_review": (None, 16.0),
-        "reports_on_time": (0.0, 0.0), "rectifications_on_time": (None, 10.0), "penalty_cases_closed": (0, 0.0),
-        "ip_right_cases": (0, 0.0), "ecommerce_cases": (0, 0.0)},
+        "reports_on_time": (0.0, 0.0), "summaries_on_time": (None, 5.0), "rectifications_on_time": (None, 10.0),
+        "penalty_cases_closed": (0, 0.0), "ip_right_cases": (0, 0.0), "ecommerce_cases": (0, 0.0)},
 }
-TOTALS = {B: (95.0, 1), A: (75.33, 2), C: (66.0, 3)}  # A: 72.33 + the city's 3 points
+TOTALS = {B: (95.0, 1), A: (76.16, 2), C: (71.0, 3)}  # A: 73.16 + the city's 3 points
 
 
 @pytest.fixture
