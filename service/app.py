@@ -8,9 +8,11 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from service.assessment import routes as assessment
+from service.assessment import service as assessment_service
 from service.assistance import routes as assistance
 from service.audit import routes as audit
-from service.board import bulletins_page
+from service.board import assessment_page, bulletins_page
 from service.board import routes as board
 from service.bulletins import routes as bulletins
 from service.campaigns import routes as campaigns
@@ -60,11 +62,13 @@ def create_app(runtime: Runtime) -> FastAPI:
     app.state.auth_failures = AuthFailures(runtime.settings.auth_failures_per_minute)
     errors.install(app)
     for module in (cases, handoffs, assistance, reports, credit, inbox, admin, audit, meta, campaigns, documents,
-                   casefile, oversight, report_calendar, bulletins):
+                   casefile, oversight, report_calendar, bulletins, assessment):
         app.include_router(module.router, prefix=API_PREFIX)
+    assessment_service.rules(runtime.settings)  # a bad assessment rules file stops the start, saying why
 
     app.include_router(board.router)
     app.include_router(bulletins_page.router)
+    app.include_router(assessment_page.router)
 
     app.include_router(meta.ops)
 

@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from service.assessment.models import AssessmentAdjustment
 from service.assistance.models import AssistanceRequest
 from service.bulletins.models import Bulletin
 from service.campaigns.models import Campaign, RegisterEntry
@@ -37,7 +38,7 @@ from service.reports.models import ActionPlan, DistrictSummary, ReportSubmission
 STREAMS = {"case": Case, "handoff": Handoff, "assistance": AssistanceRequest, "report": ReportSubmission,
            "dishonest": DishonestEntry, "principal": Principal, "campaign": Campaign, "register": RegisterEntry,
            "review_round": ReviewRound, "bulletin": Bulletin, "supervision": SupervisionOrder,
-           "action_plan": ActionPlan, "district_summary": DistrictSummary}
+           "action_plan": ActionPlan, "district_summary": DistrictSummary, "adjustment": AssessmentAdjustment}
 """Every table whose rows head an audit stream (their `version` is the stream's length)."""
 LAZY_STREAMS = frozenset({"principal"})
 """Streams whose head exists before its first event (a principal is audited from its first change)."""

@@ -147,6 +147,11 @@ class Settings(BaseSettings):
     action_plan_attachment_max_bytes: int = 160 * 1024
     """The largest action-plan attachment (sent base64 in the JSON body, kept in its row)."""
 
+    # issue 20 (SPEC §12): the annual assessment (督导考核)
+    assessment_rules_file: str | None = None
+    """The assessment's items and weights (state_machines/assessment_rules/default.toml is the default and
+    the format)."""
+
     def listing_ground_list(self) -> tuple[str, ...]:
         return tuple(g.strip() for g in self.listing_grounds.split(",") if g.strip())
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
+from service.assessment import models as _assessment_tables  # noqa: F401
 from service.assistance import models as _assistance_tables  # noqa: F401
 from service.campaigns import models as _campaigns_tables  # noqa: F401
 from service.casefile import models as _casefile_tables  # noqa: F401

@@ -144,6 +144,10 @@ MATRIX: dict[str, dict[str, int]] = {
     "GET /api/v1/oversight/supervision-orders/{order_id}": everyone(404),
     "POST /api/v1/oversight/supervision-orders/{order_id}/replies": everyone(422),
     "POST /api/v1/oversight/supervision-orders/{order_id}/close": everyone(404),
+    # 督导考核 (issue 20): the probe sends no year (422); the page defaults to this year, scoped by role
+    "GET /api/v1/assessment": everyone(422),
+    "POST /api/v1/assessment/adjustments": everyone(422),
+    "GET /board/assessment": {**READERS, "partner": 403, "admin": 403, "anonymous": 303},
 }
 
 
