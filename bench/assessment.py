@@ -6,7 +6,7 @@ case's clocks), the earlier years' nearly all closed, spread over the nine distr
 three clocks in its facts (two of the bureau's, one of the party's) met on time, met late or still
 running; escalations for 2 % of them; a review round of scored files; twelve monthly submissions a
 district. ANALYZEs, then times the assessment of every district for 2025 through the service
-function the route calls (median of 5).
+function the route calls, and the bi-monthly bulletin's figures (median of 5 each).
 
     .venv/bin/python bench/assessment.py [--cases 1000000] [--years 5] [--server postgresql+psycopg://...]
 """
@@ -17,6 +17,7 @@ import argparse
 import statistics
 import sys
 import time
+from datetime import date
 from pathlib import Path
 
 import psycopg
@@ -26,6 +27,7 @@ from bench.common import drop_database, fresh_database  # noqa: E402
 from service.assessment.service import assessment  # noqa: E402
 from service.core.config import Settings  # noqa: E402
 from service.core.runtime import Runtime  # noqa: E402
+from service.reports import figures  # noqa: E402
 from state_machines.principals import Actor  # noqa: E402
 from state_machines.vocabulary import Role  # noqa: E402
 
@@ -118,6 +120,15 @@ def main() -> None:
         print(f"assessment of {len(report['districts'])} districts, {args.cases:,} cases: "
               f"median {statistics.median(times) * 1000:.0f} ms (runs: {', '.join(f'{t:.2f}' for t in times)} s); "
               f"first {top['district_name']} {top['total']}")
+        bulletin_times = []
+        with runtime.db.read() as session:
+            for _ in range(args.runs):  # the bi-monthly bulletin (通报), as issuing one freezes it
+                began = time.perf_counter()
+                figures.bulletin(session, figures.Period(date(2025, 9, 1), date(2025, 10, 31)))
+                bulletin_times.append(time.perf_counter() - began)
+        print(f"bulletin (2025-09/10, every district side by side), {args.cases:,} cases: "
+              f"median {statistics.median(bulletin_times) * 1000:.0f} ms "
+              f"(runs: {', '.join(f'{t:.2f}' for t in bulletin_times)} s)")
     finally:
         runtime.db.engine.dispose()
         drop_database(url)
