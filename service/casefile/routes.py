@@ -138,7 +138,8 @@ def export_archive(case_id: str, actor: CurrentActor, session: ReadSession, runt
                                       "Content-Length": str(size)})
 
 
-@router.get("/archive/public-key", **documented_file("application/x-pem-file", description="the PEM public key"))
+@router.get("/archive/public-key",
+            **documented_file("application/x-pem-file", description="the PEM public key", refusals=False))
 def archive_public_key(runtime: RuntimeDep) -> Response:
     """The bureau's archive public key (Ed25519, PEM): what checks an archive's signature offline.
     Public; fetch it once and keep it with the archives."""

@@ -209,7 +209,8 @@ def documented_with_files(model: type[BaseModel], *media_types: str, status: int
         status: {"model": model, "description": description, "content": _binary(media_types)}, **ERRORS}}
 
 
-def documented_file(*media_types: str, description: str = "the file") -> dict:
-    """A route answering only a file (a `Response` it builds): typed as binary content, no JSON."""
+def documented_file(*media_types: str, description: str = "the file", refusals: bool = True) -> dict:
+    """A route answering only a file (a `Response` it builds): typed as binary content, no JSON; its
+    refusals in the error envelope (`refusals=False` for a public route that refuses nothing)."""
     return {"response_class": Response, "responses": {
-        200: {"description": description, "content": _binary(media_types)}, **ERRORS}}
+        200: {"description": description, "content": _binary(media_types)}, **(ERRORS if refusals else {})}}
