@@ -14,6 +14,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -49,8 +50,10 @@ def generated(live_server: str, tmp_path: Path) -> Iterator[object]:
     spec = httpx.get(f"{live_server}/openapi.json", timeout=10).raise_for_status().json()
     (tmp_path / "openapi.json").write_text(json.dumps(spec), encoding="utf-8")
     (tmp_path / "config.yaml").write_text(CONFIG, encoding="utf-8")
-    generator = Path(sys.executable).with_name("openapi-python-client")
-    run = subprocess.run([str(generator), "generate", "--path", str(tmp_path / "openapi.json"),
+    # the test extras install it beside this interpreter (a venv's bin, or the image's /usr/local/bin)
+    generator = shutil.which("openapi-python-client", path=str(Path(sys.executable).parent))
+    assert generator, "openapi-python-client is not installed: pip install -c constraints.txt -e '.[test]'"
+    run = subprocess.run([generator, "generate", "--path", str(tmp_path / "openapi.json"),
                           "--output-path", str(tmp_path / "out" / PACKAGE), "--meta", "none",
                           "--config", str(tmp_path / "config.yaml"), "--fail-on-warning"],
                          capture_output=True, text=True, timeout=120, cwd=tmp_path)
