@@ -15,27 +15,33 @@ from service.campaigns.schemas import (
     CampaignAmend,
     CampaignCreate,
     CampaignKind,
+    CampaignOut,
+    CampaignPage,
+    CampaignProgressOut,
     CaseFromFinding,
     InspectionCreate,
+    InspectionOut,
+    InspectionPage,
     MarketStatus,
     Phase,
     RegisterAmend,
     RegisterCreate,
+    RegisterEntryOut,
+    RegisterEntryPage,
     RegisterKind,
     Result,
 )
 from service.core.deps import CurrentActor, ReadSession, RuntimeDep
+from service.core.schemas import documented, documented_with_files
 from service.reports.files import MEDIA
 from state_machines.types import Day
 
 router = APIRouter(tags=["campaigns"])
 
 District = Annotated[str | None, Query(max_length=6)]
-_REFUSALS = {403: {"description": "forbidden"}, 404: {"description": "not_found"},
-             409: {"description": "guard_failed"}, 422: {"description": "validation_error (error.fields)"}}
 
 
-@router.post("/campaigns", status_code=201, responses=_REFUSALS)
+@router.post("/campaigns", status_code=201, **documented(CampaignOut, 201))
 def create_campaign(body: CampaignCreate, actor: CurrentActor, runtime: RuntimeDep) -> dict:
     """Plan a campaign: the city for any districts, a district supervisor for its own district.
 
@@ -47,7 +53,7 @@ def create_campaign(body: CampaignCreate, actor: CurrentActor, runtime: RuntimeD
         return campaigns.create_campaign(session, actor, body)
 
 
-@router.get("/campaigns")
+@router.get("/campaigns", **documented(CampaignPage))
 def list_campaigns(actor: CurrentActor, session: ReadSession, kind: CampaignKind | None = None,
                    district: District = None, active_on: Day | None = None) -> dict:
     """The campaigns the caller sees: a district those it takes part in, the city all."""
@@ -55,19 +61,19 @@ def list_campaigns(actor: CurrentActor, session: ReadSession, kind: CampaignKind
             "next_cursor": None}
 
 
-@router.get("/campaigns/{campaign_id}", responses=_REFUSALS)
+@router.get("/campaigns/{campaign_id}", **documented(CampaignOut))
 def get_campaign(campaign_id: str, actor: CurrentActor, session: ReadSession) -> dict:
     return campaigns.get_campaign(session, actor, campaign_id)
 
 
-@router.patch("/campaigns/{campaign_id}", responses=_REFUSALS)
+@router.patch("/campaigns/{campaign_id}", **documented(CampaignOut))
 def amend_campaign(campaign_id: str, body: CampaignAmend, actor: CurrentActor, runtime: RuntimeDep) -> dict:
     """Amend the plan, period, phases, targets or districts (audited `amend`); whoever planned it."""
     with runtime.db.write() as session:
         return campaigns.amend_campaign(session, actor, campaign_id, body)
 
 
-@router.post("/campaigns/{campaign_id}/inspections", status_code=201, responses=_REFUSALS)
+@router.post("/campaigns/{campaign_id}/inspections", status_code=201, **documented(InspectionOut, 201))
 def record_inspection(campaign_id: str, body: InspectionCreate, actor: CurrentActor, runtime: RuntimeDep) -> dict:
     """Record an inspection (an officer of a district taking part; its date in the period, and in its
     phase for an exhibition). A finding (`problem_found`, `referred`) may open its case at once with
@@ -78,7 +84,7 @@ def record_inspection(campaign_id: str, body: InspectionCreate, actor: CurrentAc
                                            machine_version=runtime.settings.machine_version)
 
 
-@router.get("/campaigns/{campaign_id}/inspections", responses=_REFUSALS)
+@router.get("/campaigns/{campaign_id}/inspections", **documented(InspectionPage))
 def list_inspections(campaign_id: str, actor: CurrentActor, session: ReadSession, district: District = None,
                      phase: Phase | None = None, result: Result | None = None) -> dict:
     """A district sees its own inspections; the city all."""
@@ -86,7 +92,8 @@ def list_inspections(campaign_id: str, actor: CurrentActor, session: ReadSession
                                                 result=result), "next_cursor": None}
 
 
-@router.get("/campaigns/{campaign_id}/progress", response_model=None, responses=_REFUSALS)
+@router.get("/campaigns/{campaign_id}/progress",
+            **documented_with_files(CampaignProgressOut, MEDIA["xlsx"], MEDIA["csv"]))
 def campaign_progress(campaign_id: str, actor: CurrentActor, session: ReadSession,
                       format: Literal["json", "xlsx", "csv"] = "json") -> Response | dict:
     """Per district taking part: inspections against targets (`met`, `missed`, `open`), findings, cases
@@ -101,12 +108,12 @@ def campaign_progress(campaign_id: str, actor: CurrentActor, session: ReadSessio
                     headers={"Content-Disposition": f'attachment; filename="campaign-progress.{format}"'})
 
 
-@router.get("/inspections/{inspection_id}", responses=_REFUSALS)
+@router.get("/inspections/{inspection_id}", **documented(InspectionOut))
 def get_inspection(inspection_id: str, actor: CurrentActor, session: ReadSession) -> dict:
     return campaigns.get_inspection(session, actor, inspection_id)
 
 
-@router.post("/inspections/{inspection_id}/case", status_code=201, responses=_REFUSALS)
+@router.post("/inspections/{inspection_id}/case", status_code=201, **documented(InspectionOut, 201))
 def open_case(inspection_id: str, body: CaseFromFinding, actor: CurrentActor, runtime: RuntimeDep) -> dict:
     """Open the case of an inspection's finding later (one case per inspection)."""
     with runtime.db.write() as session:
@@ -114,7 +121,7 @@ def open_case(inspection_id: str, body: CaseFromFinding, actor: CurrentActor, ru
                                    machine_version=runtime.settings.machine_version)
 
 
-@router.post("/registers", status_code=201, responses=_REFUSALS)
+@router.post("/registers", status_code=201, **documented(RegisterEntryOut, 201))
 def create_entry(body: RegisterCreate, actor: CurrentActor, runtime: RuntimeDep) -> dict:
     """Add a GI product (名称, `category` protected_product / collective_mark / certification_mark,
     `holders`), a platform, a store (`platform_id`, authorisation in `details`) or a market (`status`:
@@ -123,7 +130,7 @@ def create_entry(body: RegisterCreate, actor: CurrentActor, runtime: RuntimeDep)
         return registers.create_entry(session, actor, body)
 
 
-@router.get("/registers")
+@router.get("/registers", **documented(RegisterEntryPage))
 def list_entries(actor: CurrentActor, session: ReadSession, kind: RegisterKind | None = None,
                  district: District = None, platform_id: Annotated[str | None, Query(max_length=36)] = None,
                  status: MarketStatus | Literal["listed", "active"] | None = None) -> dict:
@@ -133,12 +140,12 @@ def list_entries(actor: CurrentActor, session: ReadSession, kind: RegisterKind |
                                             status=status), "next_cursor": None}
 
 
-@router.get("/registers/{entry_id}", responses=_REFUSALS)
+@router.get("/registers/{entry_id}", **documented(RegisterEntryOut))
 def get_entry(entry_id: str, actor: CurrentActor, session: ReadSession) -> dict:
     return registers.get_entry(session, actor, entry_id)
 
 
-@router.patch("/registers/{entry_id}", responses=_REFUSALS)
+@router.patch("/registers/{entry_id}", **documented(RegisterEntryOut))
 def amend_entry(entry_id: str, body: RegisterAmend, actor: CurrentActor, runtime: RuntimeDep) -> dict:
     """Change a name, holders, details, or a market's model-market status (audited `amend`)."""
     with runtime.db.write() as session:

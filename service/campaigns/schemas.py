@@ -1,13 +1,19 @@
-"""Request shapes of campaigns, registers and inspections (SPEC §12), documented in the OpenAPI."""
+"""Request and response shapes of campaigns, registers and inspections (SPEC §12), documented in the OpenAPI.
+
+The response models (issue 23) are documentation only: the routes return the dicts `service`,
+`registers` and `progress` build, nothing validates them at run time, and
+tests/integration/core/test_openapi_types.py validates real answers against them."""
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
-from service.core.schemas import AmountsIn, Kind, PartiesIn, Sector, Strict, Venue
+from service.cases.schemas import CaseOut
+from service.core.schemas import AmountsIn, Kind, Out, Page, PartiesIn, Sector, Strict, Venue
 from state_machines import campaigns as rules
 from state_machines.types import Code, Day, ShortText, Text
 
@@ -139,3 +145,135 @@ class RegisterAmend(Strict):
     status: MarketStatus | None = None
     details: dict[str, Annotated[str, Field(max_length=2000)]] | None = Field(default=None, max_length=30)
     reason: Annotated[str | None, Field(max_length=2000)] = None
+
+
+# ---- Response shapes (issue 23) -------------------------------------------------------------------
+
+
+class CampaignPeriodOut(Out):
+    start: date
+    end: date
+
+
+class CampaignPhaseOut(Out):
+    start: date
+    end: date
+    label: str
+    """布展期 / 展会期间 / 撤展后 …"""
+
+
+class CampaignOut(Out):
+    id: str
+    kind: str
+    kind_label: str
+    name: str
+    owner: str
+    """The city, or the planning district's code."""
+    period: CampaignPeriodOut
+    districts: list[str]
+    holiday: str | None
+    holiday_label: str | None
+    plan: dict[str, Any] | None
+    """A holiday campaign's 工作预案: `text`, `emergency_contact`."""
+    phases: dict[str, CampaignPhaseOut]
+    targets: dict[str, Any]
+    """As planned: `inspections`, `inspections_per_month`, `sampling_ratio` (a decimal string), `stores_checked`."""
+    state: str
+    version: int
+    created_at: datetime
+
+
+class CampaignPage(Page[CampaignOut]):
+    pass
+
+
+class InspectionOut(Out):
+    id: str
+    campaign_id: str
+    district: str
+    phase: str | None
+    phase_label: str | None
+    date: date
+    place: str | None
+    store_id: str | None
+    market_id: str | None
+    product_id: str | None
+    subject: dict[str, Any]
+    method: str
+    method_label: str
+    result: str
+    result_label: str
+    findings: str | None
+    attachments: list[str]
+    officer: str
+    case_id: str | None
+    created_at: datetime
+    case: CaseOut | None = None
+    """The case the finding opened, when this answer opened it."""
+
+
+class InspectionPage(Page[InspectionOut]):
+    pass
+
+
+class ProgressCampaignOut(Out):
+    id: str
+    name: str
+    kind: str
+    period: CampaignPeriodOut
+    targets: dict[str, Any]
+
+
+class ProgressRowOut(Out):
+    """A district's row (or the total, `district` null, without `targets`)."""
+
+    district: str | None
+    district_name: str
+    inspections: int
+    by_phase: dict[str, int]
+    by_method: dict[str, int]
+    by_result: dict[str, int]
+    findings: int
+    cases_opened: int
+    cases_open: int
+    case_outcomes: dict[str, int]
+    targets: dict[str, dict[str, Any]] | None = None
+    """Per target: `target`, `done`, `status` (met, missed, open), `months` per month where monthly."""
+    targets_met: bool
+
+
+class CampaignProgressOut(Out):
+    campaign: ProgressCampaignOut
+    as_of: date
+    districts: list[ProgressRowOut]
+    total: ProgressRowOut
+
+
+class RegisterEntryOut(Out):
+    """A GI product, platform, store or market; the list adds its checks (inspections the caller sees)."""
+
+    id: str
+    kind: str
+    kind_label: str
+    name: str
+    district: str | None
+    holders: list[str]
+    details: dict[str, Any]
+    status: str
+    version: int
+    created_at: datetime
+    category: str | None = None
+    category_label: str | None = None
+    platform_id: str | None = None
+    status_label: str | None = None
+    stores: int | None = None
+    """A platform read alone: its stores in the register."""
+    checks: int | None = None
+    findings: int | None = None
+    last_checked_on: date | None = None
+    last_result: str | None = None
+    last_method: str | None = None
+
+
+class RegisterEntryPage(Page[RegisterEntryOut]):
+    pass

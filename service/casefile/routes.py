@@ -17,9 +17,18 @@ from starlette.datastructures import UploadFile
 
 from service.casefile import archive, keys, review
 from service.casefile import service as casefile
+from service.casefile.schemas import (
+    AttachmentListOut,
+    AttachmentOut,
+    FilesVerifyOut,
+    ReviewedCaseOut,
+    ReviewResultsOut,
+    ReviewRoundOut,
+)
 from service.casefile.store import store_for
 from service.core.deps import CurrentActor, ReadSession, RuntimeDep, require
 from service.core.runtime import Runtime
+from service.core.schemas import ErrorEnvelope, documented, documented_file, documented_with_files
 from state_machines.errors import InvalidData
 from state_machines.types import Day, ShortText, Text
 from state_machines.vocabulary import Role
@@ -53,14 +62,19 @@ _UPLOAD_DOC = {
                                 "description": "one file: image, PDF, office document or plain text, "
                                                "checked by its content; at most IPCASE_ATTACHMENT_MAX_BYTES"}}}}}},
 }
-_REFUSALS = {401: {"description": "unauthorized"}, 403: {"description": "forbidden"},
-             404: {"description": "not_found"}, 409: {"description": "invalid_transition (a closed case)"},
-             413: {"description": "payload_too_large"},
-             415: {"description": "unsupported_media_type: the content is not an allowed kind"},
-             422: {"description": "validation_error"}}
+_UPLOAD_REFUSALS = {413: {"model": ErrorEnvelope, "description": "payload_too_large"},
+                    415: {"model": ErrorEnvelope, "description": "unsupported_media_type: the content is not an "
+                                                                 "allowed kind"}}
+_INTEGRITY = {500: {"model": ErrorEnvelope,
+                    "description": "integrity_failed: a stored file no longer matches the chain"}}
 
 
-@router.post("/cases/{case_id}/attachments", status_code=201, openapi_extra=_UPLOAD_DOC, responses=_REFUSALS)
+def _with(doc: dict, extra: dict) -> dict:
+    return {**doc, "responses": {**doc["responses"], **extra}}
+
+
+@router.post("/cases/{case_id}/attachments", status_code=201, openapi_extra=_UPLOAD_DOC,
+             **_with(documented(AttachmentOut, 201), _UPLOAD_REFUSALS))
 async def upload(case_id: str, request: Request, actor: CurrentActor, runtime: RuntimeDep) -> dict:
     """Attach a file to the case (multipart field `file`): stored once by its SHA-256, which enters the
     case's hash chain in an `attach` event. The case's officers and supervisors, while it is open."""
@@ -77,15 +91,15 @@ async def upload(case_id: str, request: Request, actor: CurrentActor, runtime: R
         await form.close()
 
 
-@router.get("/cases/{case_id}/attachments")
+@router.get("/cases/{case_id}/attachments", **documented(AttachmentListOut))
 def list_attachments(case_id: str, actor: CurrentActor, session: ReadSession, runtime: RuntimeDep) -> dict:
     """The case's attachments, removed ones included (`detached`), in the order attached."""
     return casefile.list_attachments(session, actor, case_id, runtime.rules)
 
 
 @router.get("/cases/{case_id}/attachments/{attachment_id}/content",
-            responses={200: {"content": {"application/octet-stream": {}}}, 404: {"description": "not_found"},
-                       500: {"description": "integrity_failed: the stored file no longer matches the chain"}})
+            **_with(documented_file("application/octet-stream", description="the file, with its own content type"),
+                    _INTEGRITY))
 def download(case_id: str, attachment_id: str, actor: CurrentActor, session: ReadSession,
              runtime: RuntimeDep) -> StreamingResponse:
     """The file, streamed, after its content was checked against the hash in the case's chain."""
@@ -96,7 +110,7 @@ def download(case_id: str, attachment_id: str, actor: CurrentActor, session: Rea
     return StreamingResponse(chunks, media_type=attachment.content_type, headers=headers)
 
 
-@router.post("/cases/{case_id}/attachments/{attachment_id}/detach", responses=_REFUSALS)
+@router.post("/cases/{case_id}/attachments/{attachment_id}/detach", **documented(AttachmentOut))
 def detach(case_id: str, attachment_id: str, actor: CurrentActor, runtime: RuntimeDep,
            reason: Annotated[str, Body(embed=True, min_length=1, max_length=2000)]) -> dict:
     """Remove a file from the case file: an audited `detach` event; its bytes are kept."""
@@ -104,9 +118,8 @@ def detach(case_id: str, attachment_id: str, actor: CurrentActor, runtime: Runti
 
 
 @router.get("/cases/{case_id}/archive",
-            responses={200: {"content": {"application/zip": {}}}, 404: {"description": "not_found"},
-                       409: {"description": "guard_failed: the case is not closed"},
-                       500: {"description": "integrity_failed: a stored file no longer matches the chain"}})
+            **_with(documented_file("application/zip", description="the archive (卷宗); 409 guard_failed while "
+                                                                   "the case is not closed"), _INTEGRITY))
 def export_archive(case_id: str, actor: CurrentActor, session: ReadSession, runtime: RuntimeDep) -> StreamingResponse:
     """The closed case's archive (卷宗) as one ZIP: 卷内目录, documents, attachments, history and a
     signed manifest; check it with `ipcase archive verify` or `scripts/verify_archive.py`."""
@@ -125,7 +138,8 @@ def export_archive(case_id: str, actor: CurrentActor, session: ReadSession, runt
                                       "Content-Length": str(size)})
 
 
-@router.get("/archive/public-key", responses={200: {"content": {"application/x-pem-file": {}}}})
+@router.get("/archive/public-key",
+            **documented_file("application/x-pem-file", description="the PEM public key", refusals=False))
 def archive_public_key(runtime: RuntimeDep) -> Response:
     """The bureau's archive public key (Ed25519, PEM): what checks an archive's signature offline.
     Public; fetch it once and keep it with the archives."""
@@ -134,7 +148,7 @@ def archive_public_key(runtime: RuntimeDep) -> Response:
                     headers={"X-Key-Fingerprint": keys.fingerprint(key)})
 
 
-@router.get("/audit/verify/files")
+@router.get("/audit/verify/files", **documented(FilesVerifyOut))
 def verify_files(actor: CurrentActor, session: ReadSession, runtime: RuntimeDep) -> dict:
     """Every file the case chains recorded, read and hashed: missing or swapped files by case."""
     require(actor, Role.auditor, Role.city, Role.admin)
@@ -171,7 +185,7 @@ class RectifyIn(BaseModel):
     rectification: Text
 
 
-@router.post("/case-file-reviews", status_code=201, tags=["case file review"])
+@router.post("/case-file-reviews", status_code=201, tags=["case file review"], **documented(ReviewRoundOut, 201))
 def open_review_round(body: RoundOpen, actor: CurrentActor, runtime: RuntimeDep) -> dict:
     """案卷评查: the city opens a round; the sample is drawn and recorded in the round's first event."""
     configured = json.loads(runtime.settings.review_checklist) if runtime.settings.review_checklist else None
@@ -180,13 +194,14 @@ def open_review_round(body: RoundOpen, actor: CurrentActor, runtime: RuntimeDep)
                                  runtime.settings.review_rectify_workdays, configured, runtime.rules.districts)
 
 
-@router.get("/case-file-reviews/{round_id}", tags=["case file review"])
+@router.get("/case-file-reviews/{round_id}", tags=["case file review"], **documented(ReviewRoundOut))
 def get_review_round(round_id: str, actor: CurrentActor, session: ReadSession) -> dict:
     """The round and its cases (a district's officers and supervisors see their own cases' results)."""
     return review.get_round(session, actor, round_id)
 
 
-@router.post("/case-file-reviews/{round_id}/cases/{case_id}/score", tags=["case file review"])
+@router.post("/case-file-reviews/{round_id}/cases/{case_id}/score", tags=["case file review"],
+             **documented(ReviewedCaseOut))
 def score_case_file(round_id: str, case_id: str, body: ScoreIn, actor: CurrentActor, runtime: RuntimeDep) -> dict:
     """A city reviewer scores one sampled file: points deducted per checklist item, each with a comment."""
     with runtime.db.write() as session:
@@ -194,7 +209,8 @@ def score_case_file(round_id: str, case_id: str, body: ScoreIn, actor: CurrentAc
                                                                 for d in body.deductions])
 
 
-@router.post("/case-file-reviews/{round_id}/cases/{case_id}/rectification", tags=["case file review"])
+@router.post("/case-file-reviews/{round_id}/cases/{case_id}/rectification", tags=["case file review"],
+             **documented(ReviewedCaseOut))
 def rectify_case_file(round_id: str, case_id: str, body: RectifyIn, actor: CurrentActor,
                       runtime: RuntimeDep) -> dict:
     """The district's supervisor answers a result with its rectification (整改), due by `rectify_due`."""
@@ -202,7 +218,7 @@ def rectify_case_file(round_id: str, case_id: str, body: RectifyIn, actor: Curre
         return review.rectify(session, actor, round_id, case_id, body.rectification)
 
 
-@router.post("/case-file-reviews/{round_id}/close", tags=["case file review"])
+@router.post("/case-file-reviews/{round_id}/close", tags=["case file review"], **documented(ReviewRoundOut))
 def close_review_round(round_id: str, actor: CurrentActor, runtime: RuntimeDep) -> dict:
     """The city closes the round once every sampled file is scored."""
     with runtime.db.write() as session:
@@ -210,7 +226,7 @@ def close_review_round(round_id: str, actor: CurrentActor, runtime: RuntimeDep) 
 
 
 @router.get("/case-file-reviews/{round_id}/results", tags=["case file review"],
-            responses={200: {"content": {"application/json": {}, XLSX: {}}}})
+            **documented_with_files(ReviewResultsOut, XLSX))
 def review_results(round_id: str, actor: CurrentActor, session: ReadSession,
                    format: Annotated[Literal["json", "xlsx"], Query()] = "json") -> Response:
     """Results per district and per checklist item (and per case), as JSON or XLSX."""

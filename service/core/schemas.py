@@ -6,6 +6,7 @@ import json
 from datetime import datetime
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
+from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, model_validator
 
 from state_machines.errors import InvalidData
@@ -194,3 +195,22 @@ def documented(model: type[BaseModel], status: int = 200, description: str = "Su
     validating the returned dict against it at run time: `@router.get("/x", **documented(XOut))`."""
     return {"response_model": answer_dict(model),
             "responses": {status: {"model": model, "description": description}, **ERRORS}}
+
+
+def _binary(media_types: tuple[str, ...]) -> dict:
+    return {media.split(";")[0]: {"schema": {"type": "string", "format": "binary"}} for media in media_types}
+
+
+def documented_with_files(model: type[BaseModel], *media_types: str, status: int = 200,
+                          description: str = "the JSON answer, or the file `format` asks for") -> dict:
+    """A route answering `model` as JSON by default and a file for another `format` (`Response | dict`,
+    `response_model=None` as before: nothing is validated at run time)."""
+    return {"response_model": None, "responses": {
+        status: {"model": model, "description": description, "content": _binary(media_types)}, **ERRORS}}
+
+
+def documented_file(*media_types: str, description: str = "the file", refusals: bool = True) -> dict:
+    """A route answering only a file (a `Response` it builds): typed as binary content, no JSON; its
+    refusals in the error envelope (`refusals=False` for a public route that refuses nothing)."""
+    return {"response_class": Response, "responses": {
+        200: {"description": description, "content": _binary(media_types)}, **(ERRORS if refusals else {})}}

@@ -11,9 +11,18 @@ from pydantic import Field
 
 from notifications.report_files import Table, to_csv, to_html, to_xlsx
 from service.core.deps import CurrentActor, ReadSession, RuntimeDep
-from service.core.schemas import Strict
+from service.core.schemas import Strict, documented, documented_with_files
 from service.credit import grades, listing
 from service.credit import service as credit
+from service.credit.schemas import (
+    DishonestEntryOut,
+    DishonestEntryPage,
+    PartyDetailOut,
+    PartySearchOut,
+    PublicationPage,
+    TypicalCaseOut,
+    TypicalCasePage,
+)
 from service.reports.files import MEDIA
 from state_machines.credit_listing import STATE_LABELS
 from state_machines.types import Day, ShortText
@@ -21,7 +30,7 @@ from state_machines.types import Day, ShortText
 router = APIRouter(tags=["credit"])
 
 
-@router.get("/parties")
+@router.get("/parties", **documented(PartySearchOut))
 def find_parties(actor: CurrentActor, session: ReadSession, runtime: RuntimeDep,
                  credit_code: Annotated[str | None, Query(max_length=18)] = None,
                  name: Annotated[str | None, Query(min_length=2, max_length=100)] = None,
@@ -32,7 +41,7 @@ def find_parties(actor: CurrentActor, session: ReadSession, runtime: RuntimeDep,
     return credit.find_parties(session, actor, credit_code=credit_code, name=name)
 
 
-@router.get("/parties/{party_id}")
+@router.get("/parties/{party_id}", **documented(PartyDetailOut))
 def get_party(party_id: str, actor: CurrentActor, session: ReadSession, runtime: RuntimeDep) -> dict:
     return credit.get_party(session, actor, party_id, runtime.rules.grade_rules)
 
@@ -73,13 +82,13 @@ class ListingEvent(Strict):
     reason: Annotated[str | None, Field(max_length=2000)] = None
 
 
-@router.post("/dishonest-list", status_code=201)
+@router.post("/dishonest-list", status_code=201, **documented(DishonestEntryOut, 201))
 def propose(body: Proposal, actor: CurrentActor, runtime: RuntimeDep) -> dict:
     with runtime.db.write() as session:
         return listing.propose(session, actor, body.model_dump(), runtime.settings.listing_ground_list())
 
 
-@router.post("/dishonest-list/{entry_id}/events")
+@router.post("/dishonest-list/{entry_id}/events", **documented(DishonestEntryOut))
 def fire(entry_id: str, body: ListingEvent, actor: CurrentActor, runtime: RuntimeDep) -> dict:
     data = body.data.model_dump(exclude_none=True)
     with runtime.db.write() as session:
@@ -104,7 +113,7 @@ def _file(table: Table, format: str, name: str) -> Response:
                     headers={"Content-Disposition": f'attachment; filename="{name}.{format}"'})
 
 
-@router.get("/dishonest-list", response_model=None)
+@router.get("/dishonest-list", **documented_with_files(DishonestEntryPage, MEDIA["csv"], MEDIA["xlsx"]))
 def list_entries(actor: CurrentActor, session: ReadSession, state: EntryState | None = None,
                  format: Literal["json", "csv", "xlsx"] = "json") -> Response | dict:
     items = listing.list_entries(session, actor, state)
@@ -116,7 +125,8 @@ def list_entries(actor: CurrentActor, session: ReadSession, state: EntryState | 
                  "dishonest-list")
 
 
-@router.get("/dishonest-list/publication", response_model=None)
+@router.get("/dishonest-list/publication",
+            **documented_with_files(PublicationPage, MEDIA["csv"], MEDIA["xlsx"], MEDIA["html"]))
 def publication(actor: CurrentActor, session: ReadSession,
                 format: Literal["json", "csv", "xlsx", "html"] = "json") -> Response | dict:
     """The entries on the list today (listed, not expired, not revoked), personal data minimised: what a
@@ -129,7 +139,7 @@ def publication(actor: CurrentActor, session: ReadSession,
                        PUBLICATION_COLUMNS, items), format, "dishonest-list-publication")
 
 
-@router.get("/dishonest-list/{entry_id}")
+@router.get("/dishonest-list/{entry_id}", **documented(DishonestEntryOut))
 def get_entry(entry_id: str, actor: CurrentActor, session: ReadSession) -> dict:
     return listing.get_entry(session, actor, entry_id)
 
@@ -139,7 +149,7 @@ class Nomination(Strict):
     summary: Annotated[str, Field(min_length=1, max_length=5000)]
 
 
-@router.post("/typical-cases", status_code=201)
+@router.post("/typical-cases", status_code=201, **documented(TypicalCaseOut, 201))
 def nominate(body: Nomination, actor: CurrentActor, runtime: RuntimeDep) -> dict:
     with runtime.db.write() as session:
         return credit.nominate(session, actor, body.case_id, body.summary)
@@ -149,7 +159,7 @@ TYPICAL_COLUMNS = [("number", "案件编号"), ("title", "案件名称"), ("kind
                    ("respondent", "当事人"), ("summary", "案情简介")]
 
 
-@router.get("/typical-cases", response_model=None)
+@router.get("/typical-cases", **documented_with_files(TypicalCasePage, MEDIA["html"]))
 def typical_cases(actor: CurrentActor, session: ReadSession,
                   year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
                   format: Literal["json", "html"] = "json") -> Response | dict:

@@ -13,10 +13,11 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Header, Query, Response
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel, ConfigDict, Field
 
 from service.core.deps import CurrentActor, ReadSession, RuntimeDep
+from service.core.schemas import documented, documented_file
 from service.documents import render, service
+from service.documents.schemas import BureauDocumentOut, BureauDocumentPage, DocumentIn
 from state_machines.documents import KINDS
 
 router = APIRouter(tags=["documents"])
@@ -24,43 +25,7 @@ router = APIRouter(tags=["documents"])
 CaseId = Annotated[str, "case id (UUID)"]
 
 
-class DocumentIn(BaseModel):
-    """Draw up a document now; its kind is one of SPEC §12's papers (a 送达回证 comes from `record_service`)."""
-
-    model_config = ConfigDict(extra="forbid")
-    kind: str = Field(max_length=40, description=f"one of {', '.join(KINDS)}")
-
-
-class DocumentLinks(BaseModel):
-    html: str
-    pdf: str
-
-
-class DocumentOut(BaseModel):
-    """A numbered document as issued (its text is rendered on download)."""
-
-    id: str
-    case_id: str
-    kind: str = Field(description=f"one of {', '.join(KINDS)}")
-    title: str = Field(description="行政处罚决定书 …; a decision imposing no penalty is a 不予行政处罚决定书")
-    number: str = Field(description="per district, kind and year, from 1: 东市监处罚〔2026〕12号")
-    event: str | None = Field(description="the case event that issued it; null when drawn up on demand")
-    event_seq: int = Field(description="the case's version when it was issued")
-    created_at: str
-    links: DocumentLinks
-
-
-class DocumentList(BaseModel):
-    items: list[DocumentOut]
-    next_cursor: None = None
-
-
-_REFUSALS = {401: {"description": "unauthorized"}, 403: {"description": "forbidden"},
-             404: {"description": "not_found: no such case (or not yours to read)"},
-             422: {"description": "validation_error"}}
-
-
-@router.get("/cases/{case_id}/bureau-documents", responses=_REFUSALS, response_model=DocumentList)
+@router.get("/cases/{case_id}/bureau-documents", **documented(BureauDocumentPage))
 def list_documents(case_id: CaseId, actor: CurrentActor, session: ReadSession, runtime: RuntimeDep,
                    kind: Annotated[Literal[tuple(KINDS)] | None, Query()] = None) -> dict:  # type: ignore[valid-type]
     """The case's numbered documents in the order they were issued (立案审批表 … 结案审批表)."""
@@ -69,9 +34,7 @@ def list_documents(case_id: CaseId, actor: CurrentActor, session: ReadSession, r
     return {"items": [service.item(d) for d in docs], "next_cursor": None}
 
 
-@router.post("/cases/{case_id}/bureau-documents", status_code=201, response_model=DocumentOut,
-             responses={**_REFUSALS, 409: {"description": "guard_failed: the event it states has not happened, "
-                                                          "or the kind is of the other track"}})
+@router.post("/cases/{case_id}/bureau-documents", status_code=201, **documented(BureauDocumentOut, 201))
 def issue_document(case_id: CaseId, body: DocumentIn, actor: CurrentActor, runtime: RuntimeDep) -> dict:
     """Draw up a document now (an officer or supervisor of the case's district): numbered, audited as
     the case event `issue_document`."""
@@ -91,8 +54,7 @@ def _wants_pdf(fmt: str | None, accept: str | None) -> bool:
 
 
 @router.get("/cases/{case_id}/bureau-documents/{document_id}",
-            responses={**_REFUSALS, 200: {"content": {"text/html": {}, _PDF: {}},
-                                          "description": "the document as HTML (default) or PDF"}})
+            **documented_file("text/html", "application/pdf", description="the document as HTML (default) or PDF"))
 async def get_document(case_id: CaseId, document_id: str, actor: CurrentActor, runtime: RuntimeDep,
                        format: Annotated[Literal["html", "pdf"] | None, Query()] = None,  # noqa: A002
                        accept: Annotated[str | None, Header()] = None) -> Response:

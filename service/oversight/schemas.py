@@ -56,7 +56,7 @@ class CloseIn(Strict):
     conclusion: Text | None = None
 
 
-class ReplyOut(Out):
+class SupervisionReplyOut(Out):
     progress: str
     actor: str
     at: datetime
@@ -87,7 +87,7 @@ class OrderOut(Out):
     issued_by: str
     created_at: datetime
     closed_at: datetime | None
-    replies: list[ReplyOut]
+    replies: list[SupervisionReplyOut]
     allowed_actions: list[Literal["reply", "close"]]
     version: int
 

@@ -145,7 +145,7 @@ class ContactOut(Out):
     email: str
 
 
-class AttachmentOut(Out):
+class ActionPlanAttachmentOut(Out):
     name: str
     content_type: str
     sha256: str
@@ -161,7 +161,7 @@ class ActionPlanOut(Out):
     plan: str
     responsible: ContactOut
     liaison: ContactOut
-    attachment: AttachmentOut | None
+    attachment: ActionPlanAttachmentOut | None
     submitted_by: str
     first_submitted_at: datetime
     updated_at: datetime
