@@ -1,14 +1,15 @@
-"""The read-only HTML status board (Jinja2, no front-end build): sign in with a token, kept in a cookie.
+"""The HTML board and workbench (Jinja2, no front-end build): sign in with a password (or a token).
 
 The city and auditors see the districts side by side; a district sees its own work list; each
 case page shows its state, deadlines, history and the machine's Mermaid diagram with the
 current state highlighted (mermaid.js is served from the package, no CDN).
 
 Who may sign in is the API's rule for reading cases (`CASE_READERS`), checked on every page,
-not only at sign-in: a partner's or an admin's token, or a disabled principal's, is refused as
-a cookie too. Every form carries a CSRF token (double-submit: a random value in a cookie of its
-own, repeated in the form), so a foreign page can neither sign the browser in as someone else
-nor sign it out; failed sign-ins count in the API's limiter of failed authentications.
+not only at sign-in: a disabled principal's session stops working at once. The session lives
+server-side (`board_sessions`); the cookie holds a random id, never the API token. Every form
+carries a CSRF token (double-submit: a random value in a cookie of its own, repeated in the
+form), so a foreign page can neither sign the browser in as someone else nor sign it out;
+failed sign-ins count in the API's limiter of failed authentications.
 """
 
 from __future__ import annotations
@@ -34,7 +35,18 @@ from service.cases.models import Case
 from service.cases.queries import CASE_READERS
 from service.core.deps import AuthFailures, client_address
 from service.core.models import District, Principal
-from service.core.principals import actor_of, authenticate
+from service.core.principals import (
+    PASSWORD_MAX,
+    PASSWORD_MIN,
+    actor_of,
+    authenticate,
+    board_session_principal,
+    check_password_shape,
+    close_board_session,
+    open_board_session,
+    verify_password,
+)
+from service.principals.service import set_credentials
 from service.reports import figures as reports
 from state_machines.campaigns import KINDS as CAMPAIGN_KINDS
 from state_machines.clocks_v2 import CLOCK_LABELS_V2
@@ -45,7 +57,8 @@ from state_machines.types import CHINA_TZ
 from state_machines.vocabulary import FINAL_STATES, KINDS, NON_FINAL_STATES_V2, STATE_LABELS_V2, Track
 
 router = APIRouter(include_in_schema=False)
-COOKIE = "ipcase_token"
+COOKIE = "ipcase_session"
+"""The board's session cookie: a random session id (its SHA-256 in `board_sessions`), never a token."""
 CSRF_COOKIE = "ipcase_csrf"
 SESSION_SECONDS = 12 * 3600
 HERE = Path(__file__).parent
@@ -104,29 +117,41 @@ def _forged(request: Request) -> HTMLResponse:
     return _page(request, "login", 403, who=None, error="表单已失效（可能来自其他网站），请重新操作")
 
 
+def _refused(request: Request, status: int, error: str) -> Response:
+    """The sign-in page with the reason; the session cookie, if any, dropped."""
+    response = _page(request, "login", status, who=None, error=error)
+    _delete_cookie(request, response, COOKIE)
+    return response
+
+
 def _signed_in(request: Request) -> tuple[Actor, str] | Response:
     """The signed-in reader and its name, or the answer to give instead.
 
-    No cookie: to the sign-in page. An unknown or disabled token: the same, the cookie dropped and
-    the failure counted like the API's. A token of a role that reads no cases: 403.
+    No cookie: to the sign-in page. An unknown, expired or tampered session, or a disabled
+    principal's: the same, the cookie dropped and the failure counted like the API's. A
+    principal of a role that reads no cases: 403.
     """
-    token = request.cookies.get(_name(request, COOKIE))
-    if not token:
+    sid = request.cookies.get(_name(request, COOKIE))
+    if not sid:
         return RedirectResponse("/board/login", status_code=303)
     with request.app.state.runtime.db.read() as session:
-        principal = authenticate(session, token)
+        principal = board_session_principal(session, sid) if len(sid) <= 100 else None
         signed = (actor_of(principal), principal.name) if principal else None
     if signed is None:
         failures: AuthFailures = request.app.state.auth_failures
-        response: Response = (_page(request, "login", 429, who=None, error="失败次数过多，请一分钟后再试")
-                              if failures.count(client_address(request))
-                              else RedirectResponse("/board/login", status_code=303))
-    elif signed[0].role not in CASE_READERS:
-        response = _page(request, "login", 403, who=None, error="该账号不使用看板")
-    else:
-        return signed
-    _delete_cookie(request, response, COOKIE)
-    return response
+        if failures.count(client_address(request)):
+            return _refused(request, 429, TOO_MANY)
+        response = RedirectResponse("/board/login", status_code=303)
+        _delete_cookie(request, response, COOKIE)
+        return response
+    if signed[0].role not in CASE_READERS:
+        return _refused(request, 403, NOT_A_READER)
+    return signed
+
+
+TOO_MANY = "失败次数过多，请一分钟后再试"
+NOT_A_READER = "该账号不使用看板"
+USERNAME_RULE = "账号名应为 2 至 64 个字母、数字、汉字或 ._@-，且未被他人使用"
 
 
 @router.get("/board/login")
@@ -134,24 +159,63 @@ def login_form(request: Request) -> HTMLResponse:
     return _page(request, "login", who=None, error=None)
 
 
+def _field(fields: dict[str, list[str]], name: str) -> str:
+    return (fields.get(name) or [""])[0]
+
+
 @router.post("/board/login")
 async def login(request: Request) -> Response:
+    """Sign in with a username and password, or with a token (a person's first sign-in, which may
+    set the username and password at the same time; tokens stay for machines).
+
+    The session cookie holds a random session id, never the token; a password is not even
+    checked while the address is past the limit of failed authentications, so guessing gains
+    nothing from the refusals.
+    """
     fields = await _form(request)
     if not _csrf_ok(request, fields):
         return _forged(request)
-    token = (fields.get("token") or [""])[0].strip()
-    with request.app.state.runtime.db.read() as session:
-        principal = authenticate(session, token) if token else None
-        role = principal.role if principal else None
-    if principal is None:
-        failures: AuthFailures = request.app.state.auth_failures
-        if failures.count(client_address(request)):
-            return _page(request, "login", 429, who=None, error="失败次数过多，请一分钟后再试")
-        return _page(request, "login", 401, who=None, error="令牌无效，或该账号已停用")
-    if role not in CASE_READERS:
-        return _page(request, "login", 403, who=None, error="该账号不使用看板")
+    runtime = request.app.state.runtime
+    failures: AuthFailures = request.app.state.auth_failures
+    address = client_address(request)
+    username, password = _field(fields, "username").strip(), _field(fields, "password")
+    token = _field(fields, "token").strip()
+    new_username, new_password = _field(fields, "new_username").strip(), _field(fields, "new_password")
+    if not token:
+        if failures.limited(address):
+            failures.count(address)
+            return _page(request, "login", 429, who=None, error=TOO_MANY)
+        with runtime.db.read() as session:
+            principal = verify_password(session, username, password) if username and password else None
+            found = (principal.id, principal.role) if principal else None
+        if found is None:
+            if failures.count(address):
+                return _page(request, "login", 429, who=None, error=TOO_MANY)
+            return _page(request, "login", 401, who=None, error="账号或密码错误，或该账号已停用", username=username)
+    else:
+        with runtime.db.read() as session:
+            principal = authenticate(session, token)
+            found = (principal.id, principal.role) if principal else None
+        if found is None:
+            if failures.count(address):
+                return _page(request, "login", 429, who=None, error=TOO_MANY)
+            return _page(request, "login", 401, who=None, error="令牌无效，或该账号已停用")
+    if found[1] not in CASE_READERS:
+        return _page(request, "login", 403, who=None, error=NOT_A_READER)
+    if token and (new_username or new_password) and not new_password:
+        return _page(request, "login", 422, who=None, error="设置账号时请同时设置密码")
+    try:
+        with runtime.db.write() as session:
+            if token and new_password:
+                check_password_shape(new_password, "new_password")
+                set_credentials(session, found[0], found[0], username=new_username or None, password=new_password)
+            sid = open_board_session(session, found[0], SESSION_SECONDS)
+    except DomainError as refusal:  # nothing was written: the transaction rolled back
+        error = (USERNAME_RULE if "username" in (refusal.extra.get("fields") or [])
+                 else f"密码长度应为 {PASSWORD_MIN} 至 {PASSWORD_MAX} 个字符")
+        return _page(request, "login", 422, who=None, error=error)
     response = RedirectResponse("/board", status_code=303)
-    _set_cookie(request, response, COOKIE, token, SESSION_SECONDS)
+    _set_cookie(request, response, COOKIE, sid, SESSION_SECONDS)
     _set_cookie(request, response, CSRF_COOKIE, secrets.token_urlsafe(32), None)  # a new one per session
     return response
 
@@ -160,6 +224,10 @@ async def login(request: Request) -> Response:
 async def logout(request: Request) -> Response:
     if not _csrf_ok(request, await _form(request)):
         return _forged(request)
+    sid = request.cookies.get(_name(request, COOKIE))
+    if sid and len(sid) <= 100:
+        with request.app.state.runtime.db.write() as session:
+            close_board_session(session, sid)
     response = RedirectResponse("/board/login", status_code=303)
     _delete_cookie(request, response, COOKIE)
     return response

@@ -1,7 +1,7 @@
 """Every endpoint × every role, generated from the route table (the OpenAPI one and the HTML routes it
 leaves out, the board's): a new endpoint fails here until its row says who may call it. Probes use
 unknown ids and empty bodies, so nothing is found or written. Each role's token is presented both
-ways a client can: as the bearer (API) and as the board's cookie; redirects are not followed."""
+ways a client can: as the bearer (API) and as a board session of its principal; redirects are not followed."""
 
 from __future__ import annotations
 
@@ -16,9 +16,8 @@ except ImportError:  # older FastAPI flattens included routers into `app.routes`
     def iter_route_contexts(routes):
         return routes
 
-from service.board.routes import COOKIE
 from service.core.deps import AuthFailures
-from tests.helpers import Api, bearer
+from tests.helpers import Api, bearer, board_cookie
 
 ROLES = ("officer", "supervisor", "city", "auditor", "partner", "admin")
 READERS = {"officer": 200, "supervisor": 200, "city": 200, "auditor": 200, "partner": 403, "admin": 403}
@@ -152,6 +151,7 @@ def tokens(api: Api) -> dict[str, str | None]:
 
 def test_matrix(api: Api, tokens) -> None:
     failures = []
+    cookies = {role: board_cookie(api.client, token) for role, token in tokens.items() if token}
     for key, expected in MATRIX.items():
         method, template = key.split(" ", 1)
         path = template
@@ -162,7 +162,7 @@ def test_matrix(api: Api, tokens) -> None:
         path = path.replace("{code}", "police-150602")
         for role, token in tokens.items():
             want = expected.get(role, 401 if role == "anonymous" else None)
-            headers = {**bearer(token), "cookie": f"{COOKIE}={token}"} if token else {}
+            headers = {**bearer(token), "cookie": cookies[role]} if token else {}
             body = {} if method in ("POST", "PATCH") else None
             api.client.app.state.auth_failures = AuthFailures(30)  # the rate limit has its own test
             api.client.cookies.clear()
