@@ -18,9 +18,9 @@ import hmac
 import re
 import secrets
 from collections import defaultdict
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
@@ -28,6 +28,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import case, func, select
 
 from service.assistance.service import disputed_transfers
+from service.board.labels import event_label, field_label, value_label
 from service.campaigns import progress as campaign_progress
 from service.campaigns import service as campaigns
 from service.cases import queries
@@ -50,11 +51,20 @@ from service.principals.service import set_credentials
 from service.reports import figures as reports
 from state_machines.campaigns import KINDS as CAMPAIGN_KINDS
 from state_machines.clocks_v2 import CLOCK_LABELS_V2
-from state_machines.errors import DomainError
+from state_machines.errors import DomainError, InvalidData
 from state_machines.export import as_mermaid
 from state_machines.principals import DISTRICT_ROLES, OVERSIGHT_ROLES, Actor
 from state_machines.types import CHINA_TZ
-from state_machines.vocabulary import FINAL_STATES, KINDS, NON_FINAL_STATES_V2, STATE_LABELS_V2, Track
+from state_machines.vocabulary import (
+    FINAL_STATES,
+    KINDS,
+    NON_FINAL_STATES_V2,
+    SECTORS,
+    STATE_LABELS_V2,
+    STATES_V2,
+    VENUES,
+    Track,
+)
 
 router = APIRouter(include_in_schema=False)
 COOKIE = "ipcase_session"
@@ -64,6 +74,29 @@ SESSION_SECONDS = 12 * 3600
 HERE = Path(__file__).parent
 templates = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(["html"]))
 _CSRF_SHAPE = re.compile(r"[A-Za-z0-9_-]{32,64}")
+
+
+def when(value: object) -> str:
+    """A time as officers write it, `2026-12-01 14:05` in China time; a date as `2026-12-01`."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value) if "T" in value or " " in value else date.fromisoformat(value)
+        except ValueError:
+            return value
+    if isinstance(value, datetime):
+        aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+        return f"{aware.astimezone(CHINA_TZ):%Y-%m-%d %H:%M}"
+    if isinstance(value, date):
+        return f"{value:%Y-%m-%d}"
+    return str(value)
+
+
+templates.filters["when"] = when
+templates.filters["event_label"] = event_label
+templates.filters["field_label"] = field_label
+templates.filters["value_label"] = value_label
 
 
 def _secure(request: Request) -> bool:
@@ -271,10 +304,14 @@ def board(request: Request) -> Response:
     today = now.astimezone(CHINA_TZ).date()
     horizon = runtime.rules.calendar.add_workdays(today, runtime.rules.due_soon_workdays)
     with runtime.db.read() as session:
-        worklist = _worklist(session, actor, today, horizon)
         if actor.role in DISTRICT_ROLES:
             name = session.scalar(select(District.name).where(District.code == actor.district))
-            return _page(request, "district", who=who, district_name=name, cases=worklist, today=today)
+            try:
+                work = _work_page(session, request, actor, runtime, now, horizon, "/board")
+            except DomainError as refusal:
+                return _page(request, "login", 422, who=who, error=_chinese_refusal(refusal))
+            return _page(request, "district", who=who, district_name=name, today=today, **work)
+        worklist = _worklist(session, actor, today, horizon)
         by_state: dict[str, dict[str, int]] = defaultdict(dict)
         for district, state, count in session.execute(select(Case.district, Case.state, func.count())
                                                       .where(Case.state.not_in(FINAL_STATES))
@@ -296,6 +333,96 @@ def board(request: Request) -> Response:
     # the city's list holds only cases due soon or overdue: an empty list is not "no open cases"
     return _page(request, "city", who=who, districts=districts, states=NON_FINAL_STATES_V2, labels=STATE_LABELS_V2,
                  cases=worklist, today=today, empty_worklist="没有即将到期或已超期的案件", disputes=disputes)
+
+
+PAGE_SIZE = 50
+CLOCK_FILTERS = {"overdue": "已超期", "due_soon": "即将到期"}
+SORTS = {"owed": "待我办理优先", "due": "期限由近及远", "received": "收案时间（新→旧）", "updated": "最近更新",
+         "number": "案件编号"}
+_LIST_PARAMS = {"q": 100, "state": 32, "kind": 32, "officer": 36, "clock": 16, "campaign": 36, "tag": 200,
+                "venue": 32, "sector": 32, "sort": 16, "page": 6}
+
+
+def _list_params(request: Request) -> dict[str, str]:
+    """The work list's query parameters, checked: an unknown value is a 422 naming it, never a 500."""
+    params = {name: request.query_params.get(name, "").strip() for name in _LIST_PARAMS}
+    for name, longest in _LIST_PARAMS.items():
+        if len(params[name]) > longest:
+            raise InvalidData(f"{name} is too long", fields=[name])
+    checks = {"state": set(STATES_V2) | {"all"}, "kind": set(KINDS), "clock": set(CLOCK_FILTERS), "sort": set(SORTS),
+              "venue": set(VENUES), "sector": set(SECTORS)}
+    for name, allowed in checks.items():
+        if params[name] and params[name] not in allowed:
+            raise InvalidData(f"unknown {name} {params[name]}", fields=[name])
+    if params["page"] and not (params["page"].isdigit() and 1 <= int(params["page"]) <= 10_000):
+        raise InvalidData("page is a number from 1", fields=["page"])
+    return params
+
+
+def _work_page(session, request: Request, actor: Actor, runtime, now: datetime, horizon, path: str) -> dict:
+    """The work list's page: filters, the rows (owed first unless sorted otherwise), paging links."""
+    params = _list_params(request)
+    page = int(params["page"] or 1)
+    clock = params["clock"]
+    rows, more = queries.work_list(
+        session, actor, runtime.rules, horizon=horizon, sort=params["sort"] or "owed",
+        offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE, open_only=params["state"] != "all", now=now,
+        q=params["q"] or None, state=params["state"] if params["state"] not in ("", "all") else None,
+        kind=params["kind"] or None, officer=params["officer"] or None, campaign=params["campaign"] or None,
+        tag=params["tag"] or None, venue=params["venue"] or None, sector=params["sector"] or None,
+        overdue=True if clock == "overdue" else False if clock == "due_soon" else None,
+        due_before=horizon if clock == "due_soon" else None)
+    today = now.astimezone(CHINA_TZ).date()
+    names = dict(session.execute(select(District.code, District.name)).all())
+    people = dict(session.execute(select(Principal.id, Principal.name)).all())
+    for row in rows:
+        row["district_name"] = names.get(row["district"], row["district"])
+        row["kind_label"] = KINDS[row["kind"]][1] if row["kind"] in KINDS else row["kind"]
+        row["officer_name"] = people.get(row["officer"], "") if row["officer"] else ""
+        row["flag"] = ("overdue" if row["due"] and row["due"] < today
+                       else "due_soon" if row["due"] and row["due"] <= horizon else "")
+        row["step_labels"] = [event_label(e) for e in row["steps"]]
+    officers = []
+    if actor.role in DISTRICT_ROLES:
+        officers = session.execute(select(Principal.id, Principal.name).where(
+            Principal.district == actor.district, Principal.role.in_(("officer", "supervisor")),
+            Principal.disabled.is_(False)).order_by(Principal.name)).all()
+    kept = {k: v for k, v in params.items() if v and k != "page"}
+    return {"cases": rows, "filters": params, "page_no": page, "list_path": path,
+            "prev_link": f"{path}?{urlencode({**kept, 'page': page - 1})}" if page > 1 else None,
+            "next_link": f"{path}?{urlencode({**kept, 'page': page + 1})}" if more else None,
+            "state_options": [(s, STATE_LABELS_V2[s]) for s in STATES_V2], "kind_options": [(k, v[1]) for k, v in
+                                                                                           KINDS.items()],
+            "clock_options": CLOCK_FILTERS.items(), "sort_options": SORTS.items(), "venue_options": VENUES.items(),
+            "sector_options": SECTORS.items(), "officer_options": officers,
+            "campaign_options": [(c["id"], c["name"]) for c in campaigns.list_campaigns(session, actor)],
+            "work_list": True}
+
+
+def _chinese_refusal(refusal: DomainError) -> str:
+    fields = refusal.extra.get("fields") or []
+    named = "、".join(field_label(f) for f in fields)
+    return f"输入有误：{named}" if named else "请求有误"
+
+
+@router.get("/board/cases")
+def cases_page(request: Request) -> Response:
+    """在办案件 for every case reader: search, filters, sorting and pages, the cases owed first."""
+    signed = _signed_in(request)
+    if isinstance(signed, Response):
+        return signed
+    actor, who = signed
+    runtime = request.app.state.runtime
+    now = datetime.now(UTC)
+    today = now.astimezone(CHINA_TZ).date()
+    horizon = runtime.rules.calendar.add_workdays(today, runtime.rules.due_soon_workdays)
+    with runtime.db.read() as session:
+        try:
+            work = _work_page(session, request, actor, runtime, now, horizon, "/board/cases")
+        except DomainError as refusal:
+            return _page(request, "cases", 422, who=who, error=_chinese_refusal(refusal), cases=[], filters={},
+                         today=today)
+    return _page(request, "cases", who=who, today=today, error=None, **work)
 
 
 @router.get("/board/campaigns")
