@@ -67,6 +67,11 @@ VALUE_LABELS: dict[str, str] = {
     "due_soon": "即将到期", "working_days": "工作日", "calendar_days": "自然日", "natural_days": "自然日",
 }
 
+ROLE_LABELS: dict[str, str] = {
+    "officer": "办案人员", "supervisor": "负责人", "reviewer": "法制审核人员", "city": "市局", "auditor": "监督人员",
+    "partner": "协作单位", "admin": "管理员",
+}
+
 
 def event_label(name: str) -> str:
     return EVENT_LABELS.get(name, name)
