@@ -173,3 +173,8 @@ def board_session_principal(session: Session, sid: str) -> Principal | None:
 
 def close_board_session(session: Session, sid: str) -> None:
     session.execute(delete(BoardSession).where(BoardSession.id_hash == hash_token(sid)))
+
+
+def end_board_sessions(session: Session, principal_id: str) -> None:
+    """Sign the principal out of every browser: its password changed (perhaps because it leaked)."""
+    session.execute(delete(BoardSession).where(BoardSession.principal_id == principal_id))

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from service.audit import service as audit
 from service.core.models import Principal
-from service.core.principals import hash_password, hash_token, new_token
+from service.core.principals import end_board_sessions, hash_password, hash_token, new_token
 from state_machines.errors import GuardFailed, InvalidData, NotFound
 from state_machines.vocabulary import Role
 
@@ -103,6 +103,7 @@ def set_credentials(session: Session, principal_id: str, actor: str, *, username
         changed["username"] = username
     if password is not None:
         principal.password_hash = hash_password(password)
+        end_board_sessions(session, principal.id)  # whoever knew the old password is signed out
         changed["password"] = "set"
         if principal.username is None:
             principal.username = principal.id

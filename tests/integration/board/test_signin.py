@@ -139,3 +139,15 @@ def test_a_short_password_or_a_taken_username_is_refused_and_nothing_changes(api
     patch = api.client.patch(f"/api/v1/principals/{pid}", json={"password": "short"}, headers=bearer(api.admin))
     assert patch.status_code == 422 and "password" in patch.json()["error"].get("fields", ["password"])
     assert sign_in(api.client, token).status_code == 303  # the token still signs in (machines, first time)
+
+
+def test_a_new_password_signs_the_principal_out_everywhere(api: Api) -> None:
+    _, pid = officer_with_password(api)
+    assert password_sign_in(api, "zhang.san", PASSWORD).status_code == 303
+    sid = api.client.cookies.get(COOKIE)
+    assert api.client.patch(f"/api/v1/principals/{pid}", json={"password": PASSWORD + "-new"},
+                            headers=bearer(api.admin)).status_code == 200
+    api.client.cookies.clear()
+    assert api.client.get("/board", headers={"cookie": f"{COOKIE}={sid}"}, follow_redirects=False).status_code == 303
+    assert password_sign_in(api, "zhang.san", PASSWORD).status_code == 401
+    assert password_sign_in(api, "zhang.san", PASSWORD + "-new").status_code == 303

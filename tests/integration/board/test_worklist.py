@@ -108,3 +108,13 @@ def test_the_list_shows_times_and_chinese_labels(api: Api, cases: dict) -> None:
     assert "已收到" in page or "收到" in page
     assert "商标侵权" in page and "bureau" not in page
     assert re.search(r"<td>\d{4}-\d{2}-\d{2}</td>", page)  # the nearest deadline, a plain date
+
+
+@pytest.mark.postgres_only
+def test_the_search_has_trigram_indexes_on_postgresql(api: Api) -> None:
+    from sqlalchemy import text
+
+    with api.client.app.state.runtime.db.read() as session:
+        names = set(session.scalars(text("SELECT indexname FROM pg_indexes WHERE indexname LIKE '%_trgm'")))
+    assert names == {"ix_cases_title_trgm", "ix_cases_description_trgm", "ix_cases_number_trgm",
+                     "ix_case_parties_name_trgm"}
