@@ -279,6 +279,12 @@ def board_js() -> FileResponse:
     return FileResponse(HERE / "static" / "board.js", media_type="text/javascript")
 
 
+@router.get("/board/static/htmx.min.js")
+def htmx_js() -> FileResponse:
+    """htmx 2.0.11 (npm `htmx.org`, 0BSD, htmx.LICENSE beside it): the work list's partial updates."""
+    return FileResponse(HERE / "static" / "htmx.min.js", media_type="text/javascript")
+
+
 @router.get("/board/static/mermaid.min.js")
 def mermaid_js() -> FileResponse:
     return FileResponse(HERE / "static" / "mermaid.min.js", media_type="text/javascript")

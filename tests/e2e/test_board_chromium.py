@@ -171,9 +171,12 @@ def test_an_officer_signs_in_with_a_password_finds_a_case_and_fires_events(api: 
     page.click("#sign-in")
     page.wait_for_selector("#worklist")
     assert not [c for c in page.context.cookies() if supervisor in c["value"]]
+    page.evaluate("window.samePage = true")
     page.fill("#q", "羊绒制品")
-    page.click("#search-button")
-    page.wait_for_selector("#worklist")
+    page.click("#search-button")  # htmx: the list is replaced in place, the address follows
+    page.wait_for_url("**/board?*q=*")
+    page.wait_for_function("!document.querySelector('#worklist').innerText.includes('另一家公司')")
+    assert page.evaluate("window.samePage === true")  # a partial update, not a new page
     listed = page.inner_text("#worklist")
     assert case["number"] in listed and "另一家公司" not in listed
     page.screenshot(path=str(tmp_path / "worklist.png"), full_page=True)

@@ -103,6 +103,7 @@ MATRIX: dict[str, dict[str, int]] = {
     "POST /board/logout": {**everyone(403), "anonymous": 403},
     "GET /board/static/mermaid.min.js": {**everyone(200), "anonymous": 200},
     "GET /board/static/board.js": {**everyone(200), "anonymous": 200},
+    "GET /board/static/htmx.min.js": {**everyone(200), "anonymous": 200},
     # the case file (issue 19): attachments, the archive and its public key, 案卷评查
     "POST /api/v1/cases/{case_id}/attachments": everyone(404),
     "GET /api/v1/cases/{case_id}/attachments": everyone(404),
