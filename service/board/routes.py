@@ -15,6 +15,7 @@ failed sign-ins count in the API's limiter of failed authentications.
 from __future__ import annotations
 
 import hmac
+import html
 import json
 import re
 import secrets
@@ -26,6 +27,7 @@ from urllib.parse import parse_qs, urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from pydantic import ValidationError
 from sqlalchemy import case, func, select
 
 from service.assistance.service import disputed_transfers
@@ -33,7 +35,7 @@ from service.board.forms import controls, data_of
 from service.board.labels import EVENT_LABELS, ROLE_LABELS, event_label, field_label, value_label
 from service.campaigns import progress as campaign_progress
 from service.campaigns import service as campaigns
-from service.cases import queries
+from service.cases import queries, registration
 from service.cases.commands import EventRequest
 from service.cases.event_writer import EventWriter
 from service.cases.models import Case
@@ -53,6 +55,7 @@ from service.core.principals import (
     open_board_session,
     verify_password,
 )
+from service.core.schemas import CaseCreate
 from service.principals.service import set_credentials
 from service.reports import figures as reports
 from state_machines.campaigns import KINDS as CAMPAIGN_KINDS
@@ -60,6 +63,7 @@ from state_machines.clocks_v2 import CLOCK_LABELS_V2
 from state_machines.errors import DomainError, InvalidData
 from state_machines.event_data_v2 import EVENT_DATA_BY_VERSION, REASON_REQUIRED_BY_VERSION
 from state_machines.export import as_mermaid
+from state_machines.identifiers import credit_code_check_character, credit_code_problem
 from state_machines.principals import DISTRICT_ROLES, OVERSIGHT_ROLES, Actor
 from state_machines.types import CHINA_TZ
 from state_machines.vocabulary import (
@@ -456,6 +460,121 @@ def campaigns_page(request: Request) -> Response:
             shown.append({**item, "kind_label": CAMPAIGN_KINDS.get(item["kind"], item["kind"]), "rows": rows,
                           "total": report["total"]})
     return _page(request, "campaigns", who=who, campaigns=shown)
+
+
+INTAKE_FIELDS = ("kind", "source", "title", "description", "respondent_name", "respondent_type",
+                 "respondent_credit_code", "respondent_id_number", "complainant_name", "complainant_credit_code",
+                 "sector", "venue", "case_value", "marks_count", "received_at", "violation_ended_on", "tags",
+                 "patent_type", "public_safety")
+
+
+def _intake_body(fields: dict[str, list[str]], district: str) -> dict:
+    """The `POST /cases` body from the intake form: empty inputs left out, as a JSON client would."""
+    value = {name: _field(fields, name).strip() for name in INTAKE_FIELDS}
+    body: dict = {"kind": value["kind"], "district": district, "source": value["source"], "title": value["title"],
+                  "description": value["description"], "public_safety": value["public_safety"] == "true"}
+    for role in ("respondent", "complainant"):
+        party = {key: value[f"{role}_{key}"] for key in ("name", "type", "credit_code", "id_number")
+                 if value.get(f"{role}_{key}")}
+        if party or role == "respondent":
+            body.setdefault("parties", {})[role] = party
+    for name in ("sector", "venue", "violation_ended_on", "patent_type"):
+        if value[name]:
+            body[name] = value[name]
+    if value["case_value"]:
+        body["amounts"] = {"case_value": value["case_value"]}
+    if value["marks_count"]:
+        body["marks_count"] = int(value["marks_count"]) if value["marks_count"].isdigit() else value["marks_count"]
+    if (received := value["received_at"]):
+        body["received_at"] = received if len(received) > 16 else received + ":00+08:00"  # the picker: China time
+    if value["tags"]:
+        body["tags"] = [t.strip() for t in re.split(r"[,，、]", value["tags"]) if t.strip()]
+    return body
+
+
+def _intake_field(loc: tuple, message: str) -> str:
+    """The intake form's input a pydantic error location names (`parties.respondent.credit_code` → …)."""
+    parts = [str(p) for p in loc if not str(p).isdigit()]
+    if parts[:1] == ["parties"] and len(parts) >= 2:
+        role = parts[1]
+        key = parts[2] if len(parts) > 2 else ("credit_code" if "credit_code" in message
+                                                 else "id_number" if "id_number" in message else "name")
+        return f"{role}_{key}"
+    if parts[:1] == ["amounts"]:
+        return parts[1] if len(parts) > 1 else "case_value"
+    return parts[0] if parts else "title"
+
+
+def _intake_page(request: Request, who: str, status: int = 200, *, values: dict | None = None,
+                 errors: dict[str, str] | None = None, refusal: str | None = None) -> HTMLResponse:
+    return _page(request, "intake", status, who=who, values=values or {}, errors=errors or {}, refusal=refusal,
+                 kinds=[(k, v[1]) for k, v in KINDS.items()], sources=SOURCES.items(), sectors=SECTORS.items(),
+                 venues=VENUES.items(), patent_types=[(v, value_label(v)) for v in
+                                                      ("invention", "utility_model", "design", "none")])
+
+
+@router.get("/board/intake")
+def intake_form(request: Request) -> Response:
+    """登记新案件: the case intake as a form (district roles, as `POST /cases`)."""
+    signed = _signed_in(request)
+    if isinstance(signed, Response):
+        return signed
+    actor, who = signed
+    if actor.role not in DISTRICT_ROLES:
+        return _page(request, "login", 403, who=who, error="只有旗区办案人员和负责人登记案件")
+    return _intake_page(request, who)
+
+
+@router.post("/board/intake")
+async def intake(request: Request) -> Response:
+    """Register the case through the API's own `registration.create_case`; refusals beside their inputs."""
+    signed = _signed_in(request)
+    if isinstance(signed, Response):
+        return signed
+    actor, who = signed
+    fields = await _form(request)
+    if not _csrf_ok(request, fields):
+        return _forged(request)
+    if actor.role not in DISTRICT_ROLES:
+        return _page(request, "login", 403, who=who, error="只有旗区办案人员和负责人登记案件")
+    values = {name: _field(fields, name) for name in INTAKE_FIELDS}
+    try:
+        body = CaseCreate.model_validate(_intake_body(fields, actor.district or ""))
+    except ValidationError as exc:
+        errors = {_intake_field(e["loc"], str(e.get("msg", ""))): "此项填写有误" for e in exc.errors()}
+        return _intake_page(request, who, 422, values=values, errors=errors, refusal=REFUSALS["validation_error"])
+    runtime = request.app.state.runtime
+    try:
+        with runtime.db.write() as session:
+            created = registration.create_case(session, actor, body, runtime.rules, runtime.prefixes,
+                                               machine_version=runtime.settings.machine_version)
+    except DomainError as refusal:
+        errors = {_intake_field(tuple(str(f).split(".")), refusal.message): FIELD_REFUSALS.get(refusal.code, "此项有误")
+                  for f in refusal.extra.get("fields") or []}
+        return _intake_page(request, who, STATUS.get(refusal.code, 400), values=values, errors=errors,
+                            refusal=REFUSALS.get(refusal.code, "请求未被接受"))
+    EVENTS_FIRED.labels("create").inc()
+    return RedirectResponse(f"/board/cases/{created['id']}?done=create", status_code=303)
+
+
+@router.get("/board/check/credit-code")
+def check_credit_code(request: Request) -> Response:
+    """The intake form's live check of a 统一社会信用代码 (GB 32100-2015 check character), as a fragment."""
+    signed = _signed_in(request)
+    if isinstance(signed, Response):
+        return signed
+    code = next((v for k, v in request.query_params.items() if k.endswith("credit_code")), "").strip().upper()[:40]
+    if not code:
+        text, css = "", ""
+    elif (problem := credit_code_problem(code)) is None:
+        text, css = "✓ 统一社会信用代码校验通过", "ok"
+    elif len(code) != 18:
+        text, css = f"应为 18 位（已输入 {len(code)} 位）", "error"
+    elif problem.startswith("check character"):
+        text, css = f"校验位应为 {credit_code_check_character(code[:17])}，请核对", "error"
+    else:
+        text, css = "含有不允许的字符，或第 3–8 位不是行政区划代码", "error"
+    return HTMLResponse(f'<span class="{css}">{html.escape(text)}</span>', headers={"Cache-Control": "no-store"})
 
 
 @router.get("/board/cases/{case_id}")
