@@ -209,3 +209,36 @@ def test_an_officer_signs_in_with_a_password_finds_a_case_and_fires_events(api: 
     page.screenshot(path=str(tmp_path / "case-forms.png"), full_page=True)
     if (target := os.environ.get("IPCASE_SCREENSHOT_DIR")):
         page.screenshot(path=f"{target}/board-case-forms.png", full_page=True)
+
+
+def test_keyboard_only_intake_with_the_live_credit_code_check(api: Api, live_server: str, browser) -> None:
+    """Issue 23: a case registered with the keyboard alone (Tab, arrows, typing, Enter)."""
+    officer = api.principal("officer", "150602")
+    page = browser.new_page()
+    page.goto(f"{live_server}/board/login")
+    token_sign_in(page, officer)
+    page.wait_for_selector("#worklist")
+    page.goto(f"{live_server}/board/intake")
+    page.focus("#i-kind")
+    for _ in range(3):  # （请选择） → 专利侵权纠纷 → 假冒专利 → 商标侵权
+        page.keyboard.press("ArrowDown")
+    page.keyboard.press("Tab")
+    page.keyboard.press("ArrowDown")  # 投诉
+    page.keyboard.press("Tab")
+    page.keyboard.type("销售假冒注册商标的羊绒衫")
+    page.keyboard.press("Tab")
+    page.keyboard.type("市场巡查发现某服装店销售假冒羊绒衫。")
+    page.focus("#i-respondent_name")
+    page.keyboard.type("东胜区某服装店")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    page.keyboard.type(credit_code(21)[:-1] + ("0" if credit_code(21)[-1] != "0" else "1"))
+    page.wait_for_selector("#check-respondent .error")
+    assert f"校验位应为 {credit_code(21)[-1]}" in page.inner_text("#check-respondent")
+    page.keyboard.press("Backspace")
+    page.keyboard.type(credit_code(21)[-1])
+    page.wait_for_selector("#check-respondent .ok")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#done")
+    assert page.inner_text("#state") == "已收到" and "东胜区某服装店" in page.content()
+    assert [c["title"] for c in api.get(officer, "/cases").json()["items"]] == ["销售假冒注册商标的羊绒衫"]
