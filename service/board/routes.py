@@ -29,6 +29,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import ValidationError
 from sqlalchemy import case, func, select
+from starlette.concurrency import run_in_threadpool
 
 from service.assistance.service import disputed_transfers
 from service.board.forms import controls, data_of
@@ -220,6 +221,10 @@ async def login(request: Request) -> Response:
     fields = await _form(request)
     if not _csrf_ok(request, fields):
         return _forged(request)
+    return await run_in_threadpool(_login, request, fields)  # argon2 takes tens of ms: not on the event loop
+
+
+def _login(request: Request, fields: dict[str, list[str]]) -> Response:
     runtime = request.app.state.runtime
     failures: AuthFailures = request.app.state.auth_failures
     address = client_address(request)
@@ -537,6 +542,10 @@ async def intake(request: Request) -> Response:
         return _forged(request)
     if actor.role not in DISTRICT_ROLES:
         return _page(request, "login", 403, who=who, error="只有旗区办案人员和负责人登记案件")
+    return await run_in_threadpool(_register, request, actor, who, fields)  # like `POST /cases`, off the loop
+
+
+def _register(request: Request, actor: Actor, who: str, fields: dict[str, list[str]]) -> Response:
     values = {name: _field(fields, name) for name in INTAKE_FIELDS}
     try:
         body = CaseCreate.model_validate(_intake_body(fields, actor.district or ""))
