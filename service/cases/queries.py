@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import Select, bindparam, case, cast, exists, func, literal_column, or_, select
+from sqlalchemy import Select, bindparam, case, cast, exists, func, literal_column, select, union
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
@@ -193,13 +193,19 @@ def work_list(session: Session, actor: Actor, rules: Rules, *, horizon: date, so
 
 
 def _search(q: str):
-    """Number, title, description or a party's name containing `q`, or a party's credit code equal to it."""
+    """Number, title, description or a party's name containing `q`, or a party's credit code equal to it.
+
+    A union of the matching ids, one branch per column: on PostgreSQL each branch can use its
+    `pg_trgm` index (an OR over the columns and a subquery would scan the table).
+    """
     pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-    party = (select(1).select_from(CaseParty).join(Party, Party.id == CaseParty.party_id)
-             .where(CaseParty.case_id == Case.id,
-                    or_(CaseParty.name.ilike(pattern, escape="\\"), Party.credit_code == q.upper())))
-    return or_(Case.number.ilike(pattern, escape="\\"), Case.title.ilike(pattern, escape="\\"),
-               Case.description.ilike(pattern, escape="\\"), exists(party))
+    matching = union(
+        *(select(Case.id).where(column.ilike(pattern, escape="\\"))
+          for column in (Case.number, Case.title, Case.description)),
+        select(CaseParty.case_id).where(CaseParty.name.ilike(pattern, escape="\\")),
+        select(CaseParty.case_id).join(Party, Party.id == CaseParty.party_id).where(Party.credit_code == q.upper()),
+    )
+    return Case.id.in_(matching)
 
 
 def has_tag(session: Session, tag: str):
