@@ -65,7 +65,10 @@ VALUE_LABELS: dict[str, str] = {
     "bureau": "本局", "party": "当事人", "city": "市局", "court": "法院", "police": "公安机关",
     "running": "计时中", "paused": "已暂停", "met": "已完成", "lapsed": "已失效", "overdue": "已超期",
     "due_soon": "即将到期", "working_days": "工作日", "calendar_days": "自然日", "natural_days": "自然日",
-    "official": "国务院公布的节假日", "configured": "本地配置的节假日", "provisional": "暂按周末推算（节假日未公布）",
+    "pending": "待发送", "delivered": "已送达", "answered": "已答复", "failed": "发送失败", "expired": "逾期未答复",
+    "accepted": "已接受", "declined": "不予接受", "concluded": "已办结", "rejected": "不予受理",
+    "closed": "已办结", "official": "国务院公布的节假日", "configured": "本地配置的节假日",
+    "provisional": "暂按周末推算（节假日未公布）",
 }
 
 ROLE_LABELS: dict[str, str] = {

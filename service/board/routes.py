@@ -57,6 +57,7 @@ from service.core.principals import (
     verify_password,
 )
 from service.core.schemas import CaseCreate
+from service.handoffs import answers as handoff_answers
 from service.principals.service import set_credentials
 from service.reports import figures as reports
 from state_machines.campaigns import KINDS as CAMPAIGN_KINDS
@@ -641,6 +642,14 @@ def _case_view(request: Request, actor: Actor, who: str, case_id: str, *, status
             return _page(request, "login", 404, who=who, error="没有这个案件，或无权查看")
         names = dict(session.execute(select(Principal.id, Principal.name)).all())
         forms = _event_forms(session, shown)
+        try:  # handoffs with their letters, as `GET /handoffs?case_id=` shows them to this reader
+            handoffs = handoff_answers.list_handoffs(session, actor, case_id=case_id, agency=None, status=None,
+                                                     limit=100, cursor=None)["items"]
+        except DomainError:
+            handoffs = []
+        agencies = dict(session.execute(select(Agency.code, Agency.name)).all())
+        for h in handoffs:
+            h["agency_name"] = agencies.get(h["agency"], h["agency"])
         district_name = session.scalar(select(District.name).where(District.code == shown["district"]))
     for item in history:
         item["actor"] = names.get(item["actor"], item["actor"])
@@ -656,7 +665,7 @@ def _case_view(request: Request, actor: Actor, who: str, case_id: str, *, status
     officers = [names.get(o, o) for o in shown.get("officers") or
                 ([shown["assigned_officer"]] if shown.get("assigned_officer") else [])]
     return _page(request, "case", status, who=who, case=shown, history=history, clock_labels=CLOCK_LABELS_V2,
-                 respondent=respondent, kind_label=KINDS[shown["kind"]][1], forms=forms, done=done,
+                 respondent=respondent, kind_label=KINDS[shown["kind"]][1], forms=forms, done=done, handoffs=handoffs,
                  failed_label=event_label(failed) if failed else None, district_name=district_name,
                  refusal=REFUSALS.get(code, "请求未被接受") if refusal else None,
                  refusal_detail=refusal.message if refusal else None, officers=officers,
@@ -665,6 +674,22 @@ def _case_view(request: Request, actor: Actor, who: str, case_id: str, *, status
                  venue_label=VENUES.get(shown["venue"] or "", shown["venue"] or ""),
                  labels=STATE_LABELS_V2, diagram=as_mermaid(Track(shown["track"]), current=shown["state"],
                                                             version=shown["machine_version"]))
+
+
+@router.get("/board/handoffs/{handoff_id}/letter")
+def handoff_letter(handoff_id: str, request: Request) -> Response:
+    """A handoff's letter (移送书, 协助函 …) as the API holds it, for a reader who may see the handoff."""
+    signed = _signed_in(request)
+    if isinstance(signed, Response):
+        return signed
+    actor, who = signed
+    with request.app.state.runtime.db.read() as session:
+        try:
+            handoff, case_row = handoff_answers.get_visible(session, actor, handoff_id[:36])
+            shown = handoff_answers.handoff_json(session, handoff, case_row)
+        except DomainError:
+            return _page(request, "login", 404, who=who, error="没有这份文书，或无权查看")
+    return _page(request, "letter", who=who, handoff=shown)
 
 
 @router.post("/board/cases/{case_id}/events")

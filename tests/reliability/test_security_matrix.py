@@ -98,6 +98,7 @@ MATRIX: dict[str, dict[str, int]] = {
     "GET /board/campaigns": {**READERS, "partner": 403, "admin": 403, "anonymous": 303},
     "GET /board/cases": {**READERS, "anonymous": 303},  # the work list (issue 23)
     "POST /board/cases/{case_id}/events": {**everyone(403), "anonymous": 303},  # an event's form: CSRF first
+    "GET /board/handoffs/{handoff_id}/letter": {**everyone(404), "partner": 403, "admin": 403, "anonymous": 303},
     "GET /board/intake": {**everyone(403), "officer": 200, "supervisor": 200, "anonymous": 303},
     "POST /board/intake": {**everyone(403), "anonymous": 303},
     "GET /board/check/credit-code": {**READERS, "anonymous": 303},
