@@ -1,15 +1,18 @@
 """The HTML board and workbench (Jinja2, no front-end build): sign in with a password (or a token).
 
-The city and auditors see the districts side by side; a district sees its own work list; each
-case page shows its state, deadlines, history and the machine's Mermaid diagram with the
-current state highlighted (mermaid.js is served from the package, no CDN).
+The city and auditors see the districts side by side; a district sees its work list (search,
+filters, pages, the cases it owes something on first; `/board/cases` for every reader); each
+case page shows what the case holds, its handoffs and letters, its history and the machine's
+Mermaid diagram, and a form for each event the reader may fire now, fired through the API's own
+command. Intake is a form too. mermaid.js and htmx are served from the package, no CDN.
 
 Who may sign in is the API's rule for reading cases (`CASE_READERS`), checked on every page,
 not only at sign-in: a disabled principal's session stops working at once. The session lives
 server-side (`board_sessions`); the cookie holds a random id, never the API token. Every form
 carries a CSRF token (double-submit: a random value in a cookie of its own, repeated in the
 form), so a foreign page can neither sign the browser in as someone else nor sign it out;
-failed sign-ins count in the API's limiter of failed authentications.
+failed sign-ins count in the API's limiter of failed authentications, and past its limit a
+password is not even checked.
 """
 
 from __future__ import annotations
