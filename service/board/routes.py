@@ -80,6 +80,7 @@ from state_machines.vocabulary import (
     STATE_LABELS_V2,
     STATES_V2,
     VENUES,
+    Role,
     Track,
 )
 
@@ -331,13 +332,14 @@ def board(request: Request) -> Response:
     today = now.astimezone(CHINA_TZ).date()
     horizon = runtime.rules.calendar.add_workdays(today, runtime.rules.due_soon_workdays)
     with runtime.db.read() as session:
-        if actor.role in DISTRICT_ROLES:
+        if actor.role in DISTRICT_ROLES or actor.role is Role.reviewer:  # a reviewer's list: its reviews marked
             name = session.scalar(select(District.name).where(District.code == actor.district))
             try:
                 work = _work_page(session, request, actor, runtime, now, horizon, "/board")
             except DomainError as refusal:
                 return _page(request, "login", 422, who=who, error=_chinese_refusal(refusal))
-            return _page(request, "district", who=who, district_name=name, today=today, **work)
+            return _page(request, "district", who=who, district_name=name, today=today,
+                         can_register=actor.role in DISTRICT_ROLES, **work)
         worklist = _worklist(session, actor, today, horizon)
         by_state: dict[str, dict[str, int]] = defaultdict(dict)
         for district, state, count in session.execute(select(Case.district, Case.state, func.count())
@@ -422,8 +424,16 @@ def _work_page(session, request: Request, actor: Actor, runtime, now: datetime, 
                                                                                            KINDS.items()],
             "clock_options": CLOCK_FILTERS.items(), "sort_options": SORTS.items(), "venue_options": VENUES.items(),
             "sector_options": SECTORS.items(), "officer_options": officers,
-            "campaign_options": [(c["id"], c["name"]) for c in campaigns.list_campaigns(session, actor)],
+            "campaign_options": _campaign_options(session, actor),
             "work_list": True}
+
+
+def _campaign_options(session, actor: Actor) -> list[tuple[str, str]]:
+    """The campaigns the reader takes part in (none for a role that reads no campaigns)."""
+    try:
+        return [(c["id"], c["name"]) for c in campaigns.list_campaigns(session, actor)]
+    except DomainError:
+        return []
 
 
 def _chinese_refusal(refusal: DomainError) -> str:

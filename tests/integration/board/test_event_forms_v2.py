@@ -42,3 +42,25 @@ def test_accept_with_a_co_officer_then_conclude_with_a_nested_proposal(api: Api)
     facts = api.get(people.officer.token, f"/cases/{case['id']}/history").json()["items"][-1]["data"]
     assert facts["proposal"]["outcome"] == "penalty" and facts["proposal"]["measures"] == ["warning"]
     assert facts["proposal"]["fine"] in ("5000", "5000.00")
+
+
+def test_the_reviewers_list_marks_the_review_it_owes_and_the_form_passes_it(api: Api) -> None:
+    from tests.integration.board.test_worklist import rows
+    from tests.integration.cases.v2_support import investigation
+
+    people = district_people(api)
+    case = api.create(people.officer.token, penalty_case())
+    waiting = api.create(people.officer.token, penalty_case(title="尚未审核的案件"))
+    api.ok(people.supervisor.token, case["id"], "accept", {"co_officer": people.co_officer.id})
+    api.ok(people.officer.token, case["id"], "conclude_investigation", investigation(3000))
+    api.ok(people.supervisor.token, case["id"], "submit_review", {})
+    api.client.cookies.clear()
+    page = page_as(api, people.reviewer.token, case["id"])
+    response = api.client.get("/board")
+    assert response.status_code == 200, response.text[-800:]
+    board = response.text
+    assert rows(board)[0] == case["number"] and waiting["number"] in rows(board)
+    assert "法制审核通过" in board and board.count('class="mine"') == 1 and "登记新案件" not in board
+    response = submit(api, case["id"], form_of(page.text, "pass_review"), **{"d.opinion": "事实清楚，证据确凿"})
+    assert response.status_code == 303, response.text
+    assert api.get(people.reviewer.token, f"/cases/{case['id']}").json()["state"] == "reviewed"
