@@ -119,3 +119,16 @@ class Api:
 
     def get(self, token: str, path: str, **params: Any):
         return self.client.get(f"/api/v1{path}", params=params, headers=bearer(token))
+
+
+def board_cookie(client: TestClient, token: str) -> str:
+    """A `cookie` header with a board session for the principal holding `token` (any role, as if it
+    had signed in), or with an unknown session id for an unknown token (issue 23: the cookie holds a
+    session id, never the token)."""
+    from service.board.routes import COOKIE
+    from service.core.principals import find_by_token, open_board_session
+
+    with client.app.state.runtime.db.write() as session:
+        principal = find_by_token(session, token)
+        sid = open_board_session(session, principal.id, 3600) if principal else f"unknown-{token}"[:100]
+    return f"{COOKIE}={sid}"

@@ -51,7 +51,9 @@ def today() -> date:
 
 
 def board_link(district: str, **filters: object) -> str:
-    return "/board?" + urlencode({"district": district, **{k: v for k, v in filters.items() if v not in (None, "")}})
+    """The board's case list narrowed to the cases behind a figure (`/board/cases` takes these filters)."""
+    shown = {k: v for k, v in filters.items() if v not in (None, "")}
+    return "/board/cases?" + urlencode({"district": district, **shown})
 
 
 def _ids(rows) -> dict[str, tuple[str, ...]]:
@@ -117,7 +119,7 @@ def clock_timeliness(session: Session, year: int) -> dict[str, Evidence]:
         decided = on_time + late + open_late
         out[district] = Evidence(on_time / decided if decided else None,
                                  {"on_time": on_time, "late": late, "open_overdue": open_late},
-                                 late_ids.get(district, ()), board_link(district, overdue="true"))
+                                 late_ids.get(district, ()), board_link(district, clock="overdue"))
     return out
 
 
@@ -130,7 +132,7 @@ def escalations(session: Session, year: int) -> dict[str, Evidence]:
                                .order_by(Escalation.district, Escalation.due, Escalation.case_id)).all())
     districts = _districts(session)
     return {d: Evidence(float(counts.get(d, 0)), {"escalations": int(counts.get(d, 0))}, ids.get(d, ()),
-                        board_link(d, overdue="true")) for d in set(districts) | set(counts)}
+                        board_link(d, clock="overdue")) for d in set(districts) | set(counts)}
 
 
 def _round_in_year(year: int):

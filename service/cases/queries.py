@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
-from sqlalchemy import bindparam, cast, exists, func, literal_column, select
+from sqlalchemy import ColumnElement, Select, bindparam, case, cast, exists, func, literal_column, select, union
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
 from service.cases import ports
-from service.cases.models import Case, Event
-from service.cases.view import case_json, load_parties_of, risks
+from service.cases.models import Case, CaseParty, Event, Party
+from service.cases.view import case_json, load_parties_of, risks, snapshot
 from service.core.pagination import by_time_and_id, decode_cursor, page
-from state_machines.case_machine import Rules
+from state_machines.case_machine import Rules, allowed_events
 from state_machines.errors import Forbidden, InvalidData, NotFound
 from state_machines.principals import DISTRICT_ROLES, OVERSIGHT_ROLES, Actor
 from state_machines.types import CHINA_TZ
-from state_machines.vocabulary import CITY_DIVISION, STATES_V2, Role
+from state_machines.vocabulary import CITY_DIVISION, FINAL_STATES, STATE_LABELS_V2, STATES_V2, Role
 
 CASE_READERS = DISTRICT_ROLES | OVERSIGHT_ROLES | {Role.reviewer}
 
@@ -75,6 +75,32 @@ def list_cases(session: Session, actor: Actor, rules: Rules, *, district: str | 
                now: datetime | None = None, campaign: str | None = None, tag: str | None = None,
                venue: str | None = None, sector: str | None = None) -> dict:
     now = now or datetime.now(UTC)
+    query = case_filter(session, actor, rules, district=district, state=state, kind=kind, overdue=overdue,
+                        due_before=due_before, now=now, campaign=campaign, tag=tag, venue=venue, sector=sector)
+    rows, next_cursor = page(session.scalars(by_time_and_id(query, Case.created_at, Case.id, cursor, limit)), limit,
+                             lambda r: (r.created_at.isoformat(), r.id))
+    return {"items": cases_json(session, actor, rules, rows, now), "next_cursor": next_cursor}
+
+
+def cases_json(session: Session, actor: Actor, rules: Rules, rows: list[Case], now: datetime) -> list[dict]:
+    """A page of cases as SPEC §6 shows them, their parties and records loaded for all at once."""
+    parties = load_parties_of(session, [r.id for r in rows])
+    respondents = {case_id: p["respondent"][1].id if "respondent" in p else None for case_id, p in parties.items()}
+    records = risks(session, [(r, respondents[r.id]) for r in rows], rules.grade_rules)
+    return [case_json(session, r, actor, rules, now, parties=parties[r.id], record=records[r.id]) for r in rows]
+
+
+def case_filter(session: Session, actor: Actor, rules: Rules, *, district: str | None = None,
+                state: str | None = None, kind: str | None = None, overdue: bool | None = None,
+                due_before: date | datetime | None = None, now: datetime | None = None,
+                campaign: str | None = None, tag: str | None = None, venue: str | None = None,
+                sector: str | None = None, q: str | None = None, officer: str | None = None) -> Select:
+    """The cases this reader may list, narrowed by the filters: `GET /cases` and the workbench's list.
+
+    `q` searches the number, a party's name, a credit code, the title and the description (a
+    substring; PostgreSQL's `pg_trgm` indexes serve it, SQLite scans); `officer` is the first officer.
+    """
+    now = now or datetime.now(UTC)
     if actor.role not in CASE_READERS:
         raise Forbidden(f"role {actor.role} does not read cases")
     if actor.role in DISTRICT_ROLES:
@@ -109,13 +135,79 @@ def list_cases(session: Session, actor: Actor, rules: Rules, *, district: str | 
         query = query.where(Case.sector == sector)
     if tag:
         query = query.where(has_tag(session, tag))
-    rows, next_cursor = page(session.scalars(by_time_and_id(query, Case.created_at, Case.id, cursor, limit)), limit,
-                             lambda r: (r.created_at.isoformat(), r.id))
+    if officer:
+        query = query.where(Case.assigned_officer == officer)
+    if q and q.strip():
+        query = query.where(_search(q.strip()))
+    return query
+
+
+WORK_SORTS = {
+    "due": (Case.next_bureau_due.is_(None), Case.next_bureau_due, Case.number),
+    "received": (Case.received_at.desc(), Case.id),
+    "updated": (Case.updated_at.desc(), Case.id),
+    "number": (Case.number,),
+}
+HOUSEKEEPING = frozenset({"add_note", "attach", "detach", "record_facts", "assign", "pause_clock", "resume_clock",
+                          "extend_deadline", "record_amounts", "ask_city", "record_service", "record_payment",
+                          "record_publication"})
+"""Events that record something without being the case's next step: not what a person "owes"."""
+
+
+def work_list(session: Session, actor: Actor, rules: Rules, *, horizon: date, sort: str = "owed",
+              offset: int = 0, limit: int = 50, open_only: bool = True, now: datetime | None = None,
+              condition: ColumnElement[bool] | None = None, **filters) -> tuple[list[dict], bool]:
+    """The workbench's list (issue 23): `case_filter`'s cases, those owed first, a page by offset.
+
+    "Owed" in the ordering is a bureau clock due by `horizon` (overdue or due soon), for an
+    officer on a case of theirs or of nobody yet: computing every case's allowed events to sort a
+    million would not be cheap. The page itself then marks, from the allowed events, the cases
+    whose next step the reader may take (`mine`). Returns the rows and whether more follow.
+    """
+    now = now or datetime.now(UTC)
+    query = case_filter(session, actor, rules, now=now, **filters)
+    if condition is not None:  # e.g. the cases behind an assessment figure
+        query = query.where(condition)
+    if open_only and not filters.get("state"):
+        query = query.where(Case.state.not_in(FINAL_STATES))
+    order = list(WORK_SORTS.get(sort, WORK_SORTS["due"]))
+    if sort == "owed":
+        owed = Case.next_bureau_due <= horizon
+        if actor.role is Role.officer:
+            owed = owed & (Case.assigned_officer.is_(None) | (Case.assigned_officer == actor.id))
+        order = [case((owed, 0), else_=1), *WORK_SORTS["due"]]
+    rows = list(session.scalars(query.order_by(*order).offset(offset).limit(limit + 1)))
+    more, rows = len(rows) > limit, rows[:limit]
     parties = load_parties_of(session, [r.id for r in rows])
-    respondents = {case_id: p["respondent"][1].id if "respondent" in p else None for case_id, p in parties.items()}
-    records = risks(session, [(r, respondents[r.id]) for r in rows], rules.grade_rules)
-    return {"items": [case_json(session, r, actor, rules, now, parties=parties[r.id], record=records[r.id])
-                      for r in rows], "next_cursor": next_cursor}
+    items = []
+    for r in rows:
+        held = parties[r.id]
+        respondent = held.get("respondent")
+        steps = [e for e in allowed_events(snapshot(r, *(respondent or (None, None))), actor, rules, now)
+                 if e not in HOUSEKEEPING] if r.state not in FINAL_STATES else []
+        items.append({"id": r.id, "number": r.number, "title": r.title, "district": r.district, "kind": r.kind,
+                      "state": r.state, "state_label": STATE_LABELS_V2[r.state], "due": r.next_bureau_due,
+                      "received_at": r.received_at, "updated_at": r.updated_at, "officer": r.assigned_officer,
+                      "respondent": respondent[0].name if respondent else "", "steps": steps,
+                      "mine": bool(steps) and (actor.role is not Role.officer
+                                               or r.assigned_officer in (None, actor.id))})
+    return items, more
+
+
+def _search(q: str):
+    """Number, title, description or a party's name containing `q`, or a party's credit code equal to it.
+
+    A union of the matching ids, one branch per column: on PostgreSQL each branch can use its
+    `pg_trgm` index (an OR over the columns and a subquery would scan the table).
+    """
+    pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    matching = union(
+        *(select(Case.id).where(column.ilike(pattern, escape="\\"))
+          for column in (Case.number, Case.title, Case.description)),
+        select(CaseParty.case_id).where(CaseParty.name.ilike(pattern, escape="\\")),
+        select(CaseParty.case_id).join(Party, Party.id == CaseParty.party_id).where(Party.credit_code == q.upper()),
+    )
+    return Case.id.in_(matching)
 
 
 def has_tag(session: Session, tag: str):

@@ -58,6 +58,12 @@ class AuthFailures:
             window.append(time.monotonic())
             return len(window) > self.per_minute
 
+    def limited(self, client: str) -> bool:
+        """Whether the address is past the limit now, counting nothing: a password guess is refused
+        unchecked then (else a right guess among the refusals would still get in; issue 23)."""
+        with self._lock:
+            return len(self._recent(client, time.monotonic())) >= self.per_minute
+
     def refuse(self, client: str, message: str) -> NoReturn:
         """Count a failed authentication; past the limit the answer is 429 instead of 401.
 

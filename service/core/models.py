@@ -58,5 +58,19 @@ class Principal(Base):
     version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     """Length of the principal's audit stream (disable, enable, rename, token rotation); 0 until the first."""
     head_hash: Mapped[str | None] = mapped_column(String(64))
+    # the workbench's sign-in (issue 23): a person's name and password for the board; tokens stay for machines
+    username: Mapped[str | None] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    """argon2id (`service.core.principals.hash_password`); none until an admin or the person sets one."""
+
+
+class BoardSession(Base):
+    """A signed-in browser (issue 23): the cookie holds a random id, this row its SHA-256."""
+
+    __tablename__ = "board_sessions"
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    principal_id: Mapped[str] = mapped_column(ForeignKey("principals.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

@@ -13,12 +13,12 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from service.core.models import Agency, District, Principal
+from service.core.models import Agency, BoardSession, District, Principal
 from state_machines.errors import InvalidData
 from state_machines.principals import Actor
 from state_machines.vocabulary import CITY_DIVISION, Role
@@ -98,3 +98,83 @@ def ensure_admin(session: Session, bootstrap_token: str | None) -> str | None:
         return None
     _, token = create_principal(session, name="admin", role=Role.admin)
     return token
+
+
+# --- the workbench's sign-in (issue 23): passwords for people, server-side board sessions ---
+
+PASSWORD_MIN, PASSWORD_MAX = 10, 128
+_hasher = None
+
+
+def _argon2():
+    """argon2id with the library's defaults (RFC 9106's second recommendation), made once."""
+    global _hasher
+    if _hasher is None:
+        from argon2 import PasswordHasher
+
+        _hasher = PasswordHasher()
+    return _hasher
+
+
+def check_password_shape(password: str, field: str = "password") -> None:
+    """A password of 10 to 128 characters: long enough to resist guessing within the rate limit."""
+    if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
+        raise InvalidData(f"a password has {PASSWORD_MIN} to {PASSWORD_MAX} characters", fields=[field])
+
+
+def hash_password(password: str) -> str:
+    check_password_shape(password)
+    return _argon2().hash(password)
+
+
+_DUMMY_HASH: list[str] = []
+
+
+def verify_password(session: Session, username: str, password: str) -> Principal | None:
+    """The enabled principal with this username and password, or None.
+
+    An unknown name costs one argon2 verification too, so the time taken does not tell whether
+    the name exists.
+    """
+    from argon2.exceptions import InvalidHashError, VerificationError
+
+    principal = session.scalar(select(Principal).where(Principal.username == username)) if username else None
+    stored = principal.password_hash if principal is not None else None
+    if stored is None:
+        if not _DUMMY_HASH:
+            _DUMMY_HASH.append(_argon2().hash(secrets.token_urlsafe(16)))
+        stored, principal = _DUMMY_HASH[0], None
+    try:
+        _argon2().verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if principal is None or principal.disabled:
+        return None
+    return principal
+
+
+def open_board_session(session: Session, principal_id: str, seconds: int) -> str:
+    """Start a board session; returns the random id for the cookie (stored only as its SHA-256)."""
+    now = datetime.now(UTC)
+    sid = secrets.token_urlsafe(32)
+    session.add(BoardSession(id_hash=hash_token(sid), principal_id=principal_id, created_at=now,
+                             expires_at=now + timedelta(seconds=seconds)))
+    session.execute(delete(BoardSession).where(BoardSession.expires_at < now))  # the expired, swept as we go
+    session.flush()
+    return sid
+
+
+def board_session_principal(session: Session, sid: str) -> Principal | None:
+    """The enabled principal of an unexpired board session, or None (unknown, tampered, expired, disabled)."""
+    return session.scalar(select(Principal).join(BoardSession, BoardSession.principal_id == Principal.id)
+                          .where(BoardSession.id_hash == hash_token(sid), BoardSession.expires_at > datetime.now(UTC),
+                                 Principal.disabled.is_(False)))
+
+
+def close_board_session(session: Session, sid: str) -> None:
+    session.execute(delete(BoardSession).where(BoardSession.id_hash == hash_token(sid)))
+
+
+def end_board_sessions(session: Session, principal_id: str) -> None:
+    """Sign the principal out of every browser: its password changed (perhaps because it leaked)."""
+    session.execute(delete(BoardSession).where(BoardSession.principal_id == principal_id))

@@ -14,7 +14,7 @@ from service.core.models import Agency, Principal
 from service.core.principals import create_principal
 from service.core.schemas import PrincipalCreate, Strict, documented
 from service.principals.schemas import AgencyOut, AgencyPage, PrincipalOut, PrincipalPage, TokenOut
-from service.principals.service import rotate_token, update_principal
+from service.principals.service import rotate_token, set_credentials, update_principal
 from state_machines.errors import Forbidden, InvalidData, NotFound
 from state_machines.types import ShortText
 from state_machines.vocabulary import Role
@@ -33,7 +33,8 @@ def post_principal(body: PrincipalCreate, actor: CurrentActor, runtime: RuntimeD
 
 def principal_json(p: Principal) -> dict:
     return {"id": p.id, "name": p.name, "role": p.role, "district": p.district, "agency": p.agency,
-            "disabled": p.disabled, "legal_qualified": p.legal_qualified, "created_at": p.created_at.isoformat()}
+            "disabled": p.disabled, "legal_qualified": p.legal_qualified, "created_at": p.created_at.isoformat(),
+            "username": p.username, "password_set": p.password_hash is not None}
 
 
 @router.get("/principals", **documented(PrincipalPage))
@@ -67,11 +68,15 @@ class PrincipalPatch(Strict):
     disabled: bool | None = None
     legal_qualified: bool | None = None
     """法律职业资格 (reviewers only, SPEC §10.2)."""
+    username: Annotated[str | None, Field(pattern=r"^[\w.@-]{2,64}$")] = None
+    """The board's sign-in name (issue 23); unique."""
+    password: Annotated[str | None, Field(min_length=10, max_length=128)] = None
+    """The board's password (issue 23), stored as argon2id; never shown again."""
 
     @model_validator(mode="after")
     def _something(self) -> PrincipalPatch:
-        if self.name is None and self.disabled is None and self.legal_qualified is None:
-            raise ValueError("give name, disabled and/or legal_qualified")
+        if all(v is None for v in (self.name, self.disabled, self.legal_qualified, self.username, self.password)):
+            raise ValueError("give name, disabled, legal_qualified, username and/or password")
         return self
 
 
@@ -86,6 +91,9 @@ def patch_principal(principal_id: PrincipalId, body: PrincipalPatch, actor: Curr
     with runtime.db.write() as session:
         principal = update_principal(session, principal_id, actor.id, name=body.name, disabled=body.disabled,
                                      legal_qualified=body.legal_qualified)
+        if body.username is not None or body.password is not None:
+            principal = set_credentials(session, principal_id, actor.id, username=body.username,
+                                        password=body.password)
         answer = principal_json(principal)
     forget_principals(request)
     return answer

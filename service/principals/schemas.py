@@ -27,6 +27,10 @@ class PrincipalOut(Out):
     disabled: bool | None = None
     legal_qualified: bool | None = None
     created_at: datetime | None = None
+    username: str | None = None
+    """The board's sign-in name (issue 23)."""
+    password_set: bool | None = None
+    """Whether a board password is set (the password itself is never shown)."""
 
 
 class PrincipalPage(Page[PrincipalOut]):

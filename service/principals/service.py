@@ -8,6 +8,7 @@ request needs and which may not depend on the audit chain.
 from __future__ import annotations
 
 import logging
+import re
 from datetime import UTC, datetime
 
 from sqlalchemy import func, select
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from service.audit import service as audit
 from service.core.models import Principal
-from service.core.principals import hash_token, new_token
+from service.core.principals import end_board_sessions, hash_password, hash_token, new_token
 from state_machines.errors import GuardFailed, InvalidData, NotFound
 from state_machines.vocabulary import Role
 
@@ -82,3 +83,32 @@ def rotate_token(session: Session, principal_id: str, actor: str) -> tuple[Princ
     _record(session, principal, "rotate_token", actor, _status(principal), {})
     session.flush()
     return principal, token
+
+
+def set_credentials(session: Session, principal_id: str, actor: str, *, username: str | None = None,
+                    password: str | None = None) -> Principal:
+    """Set the principal's board username and/or password (issue 23); audited, never the password or its hash.
+
+    A username is unique (a taken one is a 422 naming `username`); a password needs a username to
+    sign in with, so the first password without one takes the principal's id as its username.
+    """
+    principal = _locked(session, principal_id)
+    changed: dict = {}
+    if username is not None and not re.fullmatch(r"[\w.@-]{2,64}", username):
+        raise InvalidData("a username has 2 to 64 letters, digits, '.', '@', '-' or '_'", fields=["username"])
+    if username is not None and username != principal.username:
+        if session.scalar(select(Principal.id).where(Principal.username == username, Principal.id != principal_id)):
+            raise InvalidData("that username is taken", fields=["username"])
+        principal.username = username
+        changed["username"] = username
+    if password is not None:
+        principal.password_hash = hash_password(password)
+        end_board_sessions(session, principal.id)  # whoever knew the old password is signed out
+        changed["password"] = "set"
+        if principal.username is None:
+            principal.username = principal.id
+            changed["username"] = principal.id
+    if changed:
+        _record(session, principal, "set_credentials", actor, _status(principal), changed)
+    session.flush()
+    return principal

@@ -8,7 +8,7 @@ import shutil
 import pytest
 import time_machine  # noqa: F401  (imported so a missing test extra fails loudly, not here)
 
-from tests.helpers import Api, penalty_case
+from tests.helpers import Api, bearer, credit_code, penalty_case
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -29,6 +29,14 @@ def browser():
         chromium.close()
 
 
+def token_sign_in(page, token: str) -> None:
+    """The first-time form: a token (the machines' credential), no password set."""
+    if not page.is_visible("#token"):
+        page.click("text=首次登录")
+    page.fill("#token", token)
+    page.click("#sign-in-token")
+
+
 def test_city_signs_in_sees_the_districts_and_a_case_diagram(api: Api, live_server: str, browser, tmp_path) -> None:
     officer = api.principal("officer", "150602")
     overdue = api.create(officer, penalty_case(received_at="2025-09-26T09:00:00+08:00"))
@@ -38,11 +46,9 @@ def test_city_signs_in_sees_the_districts_and_a_case_diagram(api: Api, live_serv
     page = browser.new_page()
     page.goto(f"{live_server}/board")
     assert page.url.endswith("/board/login")
-    page.fill("input[name=token]", "wrong-token")
-    page.click("#sign-in")
+    token_sign_in(page, "wrong-token")
     assert "令牌无效" in page.content()
-    page.fill("input[name=token]", city)
-    page.click("#sign-in")
+    token_sign_in(page, city)
     page.wait_for_selector("#districts")
     table = page.inner_text("#districts")
     assert "东胜区" in table and "伊金霍洛旗" in table
@@ -65,8 +71,7 @@ def test_a_district_sees_only_its_own_work_list(api: Api, live_server: str, brow
     other = api.create(api.principal("officer", "150603"), penalty_case("150603"))
     page = browser.new_page()
     page.goto(f"{live_server}/board/login")
-    page.fill("input[name=token]", api.principal("supervisor", "150602"))
-    page.click("#sign-in")
+    token_sign_in(page, api.principal("supervisor", "150602"))
     page.wait_for_selector("#worklist")
     listed = page.inner_text("#worklist")
     assert own["number"] in listed and other["number"] not in listed
@@ -101,14 +106,13 @@ def test_a_foreign_pages_sign_in_form_does_not_sign_the_browser_in(api: Api, liv
     page.goto(f"{live_server}/board")
     assert page.url.endswith("/board/login")
     assert page.locator("#worklist").count() == 0
-    assert not [c for c in page.context.cookies() if c["name"] == "ipcase_token"]
+    assert not [c for c in page.context.cookies() if c["name"] == "ipcase_session"]
 
 
 def test_a_foreign_pages_sign_out_form_does_not_sign_the_browser_out(api: Api, live_server: str, browser) -> None:
     page = browser.new_page()
     page.goto(f"{live_server}/board/login")
-    page.fill("input[name=token]", api.principal("city"))
-    page.click("#sign-in")
+    token_sign_in(page, api.principal("city"))
     page.wait_for_selector("#districts")
     serve_foreign_page(page, auto_submitting_form(f"{live_server}/board/logout", {}))
     page.goto(f"{ATTACKER}/news")
@@ -129,8 +133,7 @@ def test_the_case_page_draws_its_diagram_under_the_csp_and_cannot_be_framed(api:
     violations: list[str] = []
     page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
     page.goto(f"{live_server}/board/login")
-    page.fill("input[name=token]", officer)
-    page.click("#sign-in")
+    token_sign_in(page, officer)
     page.wait_for_selector("#worklist")
     response = page.goto(f"{live_server}/board/cases/{case['id']}")
     assert "script-src 'self'" in response.headers["content-security-policy"]
@@ -142,3 +145,100 @@ def test_the_case_page_draws_its_diagram_under_the_csp_and_cannot_be_framed(api:
     page.wait_for_timeout(1000)
     framed = [f for f in page.frames if f is not page.main_frame]
     assert framed and all("sign-in" not in f.content() for f in framed if not f.is_detached())
+
+
+def test_an_officer_signs_in_with_a_password_finds_a_case_and_fires_events(api: Api, live_server: str, browser,
+                                                                         tmp_path) -> None:
+    """Issue 23: the password, the search by a party's name in Chinese, `accept`, an event with a
+    date and an amount, a refusal in Chinese beside its field; screenshots of the list and the case."""
+    officer = api.principal("officer", "150602")
+    supervisor = api.principal("supervisor", "150602")
+    case = api.create(officer, penalty_case(parties={"respondent": {"name": "鄂尔多斯市某羊绒制品有限公司",
+                                                                    "credit_code": credit_code(7)}}))
+    api.create(officer, penalty_case(parties={"respondent": {"name": "另一家公司", "credit_code": credit_code(8)}}))
+    for token, username in ((supervisor, "wang.fuze"), (officer, "zhang.banan")):
+        principal = next(p for p in api.get(api.admin, "/principals").json()["items"]
+                         if p["role"] == ("supervisor" if token == supervisor else "officer"))
+        assert api.client.patch(f"/api/v1/principals/{principal['id']}", headers=bearer(api.admin),
+                                json={"username": username, "password": "Ordos-2026-密码"}).status_code == 200
+    page = browser.new_page()
+    page.goto(f"{live_server}/board/login")
+    page.fill("#username", "wang.fuze")
+    page.fill("#password", "not-the-password")
+    page.click("#sign-in")
+    assert "账号或密码错误" in page.inner_text("#login-error")
+    page.fill("#password", "Ordos-2026-密码")
+    page.click("#sign-in")
+    page.wait_for_selector("#worklist")
+    assert not [c for c in page.context.cookies() if supervisor in c["value"]]
+    page.evaluate("window.samePage = true")
+    page.fill("#q", "羊绒制品")
+    page.click("#search-button")  # htmx: the list is replaced in place, the address follows
+    page.wait_for_url("**/board?*q=*")
+    page.wait_for_function("!document.querySelector('#worklist').innerText.includes('另一家公司')")
+    assert page.evaluate("window.samePage === true")  # a partial update, not a new page
+    listed = page.inner_text("#worklist")
+    assert case["number"] in listed and "另一家公司" not in listed
+    page.screenshot(path=str(tmp_path / "worklist.png"), full_page=True)
+    if (target := os.environ.get("IPCASE_SCREENSHOT_DIR")):
+        page.screenshot(path=f"{target}/board-worklist.png", full_page=True)
+    page.click(f"text={case['number']}")
+    page.click("#event-accept summary")
+    page.click("#fire-accept")
+    page.wait_for_selector("#done")
+    assert "受理/立案" in page.inner_text("#done")
+    page.click("#event-extend_deadline summary")  # a date the API refuses (not the extension's next step)
+    page.select_option("#f-extend_deadline-deadline", "case_closing")
+    page.fill("#f-extend_deadline-until", "2026-01-01")
+    page.fill("#f-extend_deadline-reason", "案情复杂")
+    page.click("#fire-extend_deadline")
+    page.wait_for_selector("#refusal")
+    assert page.inner_text("#err-f-extend_deadline-until") == "此项填写有误"
+    page.click("#sign-out")
+    page.wait_for_url("**/board/login")
+    page.fill("#username", "zhang.banan")
+    page.fill("#password", "Ordos-2026-密码")
+    page.click("#sign-in")
+    page.wait_for_selector("#worklist")
+    page.goto(f"{live_server}/board/cases/{case['id']}")
+    page.click("#event-record_amounts summary")  # an amount
+    page.fill("#f-record_amounts-amounts-illegal_gains", "3200.50")
+    page.click("#fire-record_amounts")
+    page.wait_for_selector("#done")
+    assert api.get(officer, f"/cases/{case['id']}").json()["amounts"]["illegal_gains"] == "3200.50"
+    page.screenshot(path=str(tmp_path / "case-forms.png"), full_page=True)
+    if (target := os.environ.get("IPCASE_SCREENSHOT_DIR")):
+        page.screenshot(path=f"{target}/board-case-forms.png", full_page=True)
+
+
+def test_keyboard_only_intake_with_the_live_credit_code_check(api: Api, live_server: str, browser) -> None:
+    """Issue 23: a case registered with the keyboard alone (Tab, arrows, typing, Enter)."""
+    officer = api.principal("officer", "150602")
+    page = browser.new_page()
+    page.goto(f"{live_server}/board/login")
+    token_sign_in(page, officer)
+    page.wait_for_selector("#worklist")
+    page.goto(f"{live_server}/board/intake")
+    page.focus("#i-kind")
+    for _ in range(3):  # （请选择） → 专利侵权纠纷 → 假冒专利 → 商标侵权
+        page.keyboard.press("ArrowDown")
+    page.keyboard.press("Tab")
+    page.keyboard.press("ArrowDown")  # 投诉
+    page.keyboard.press("Tab")
+    page.keyboard.type("销售假冒注册商标的羊绒衫")
+    page.keyboard.press("Tab")
+    page.keyboard.type("市场巡查发现某服装店销售假冒羊绒衫。")
+    page.focus("#i-respondent_name")
+    page.keyboard.type("东胜区某服装店")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    page.keyboard.type(credit_code(21)[:-1] + ("0" if credit_code(21)[-1] != "0" else "1"))
+    page.wait_for_selector("#check-respondent .error")
+    assert f"校验位应为 {credit_code(21)[-1]}" in page.inner_text("#check-respondent")
+    page.keyboard.press("Backspace")
+    page.keyboard.type(credit_code(21)[-1])
+    page.wait_for_selector("#check-respondent .ok")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#done")
+    assert page.inner_text("#state") == "已收到" and "东胜区某服装店" in page.content()
+    assert [c["title"] for c in api.get(officer, "/cases").json()["items"]] == ["销售假冒注册商标的羊绒衫"]

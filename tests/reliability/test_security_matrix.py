@@ -1,7 +1,7 @@
 """Every endpoint × every role, generated from the route table (the OpenAPI one and the HTML routes it
 leaves out, the board's): a new endpoint fails here until its row says who may call it. Probes use
 unknown ids and empty bodies, so nothing is found or written. Each role's token is presented both
-ways a client can: as the bearer (API) and as the board's cookie; redirects are not followed."""
+ways a client can: as the bearer (API) and as a board session of its principal; redirects are not followed."""
 
 from __future__ import annotations
 
@@ -16,9 +16,8 @@ except ImportError:  # older FastAPI flattens included routers into `app.routes`
     def iter_route_contexts(routes):
         return routes
 
-from service.board.routes import COOKIE
 from service.core.deps import AuthFailures
-from tests.helpers import Api, bearer
+from tests.helpers import Api, bearer, board_cookie
 
 ROLES = ("officer", "supervisor", "city", "auditor", "partner", "admin")
 READERS = {"officer": 200, "supervisor": 200, "city": 200, "auditor": 200, "partner": 403, "admin": 403}
@@ -107,11 +106,18 @@ MATRIX: dict[str, dict[str, int]] = {
     "GET /board": {**READERS, "partner": 403, "admin": 403, "anonymous": 303},
     "GET /board/cases/{case_id}": {**everyone(404), "partner": 403, "admin": 403, "anonymous": 303},
     "GET /board/campaigns": {**READERS, "partner": 403, "admin": 403, "anonymous": 303},
+    "GET /board/cases": {**READERS, "anonymous": 303},  # the work list (issue 23)
+    "POST /board/cases/{case_id}/events": {**everyone(403), "anonymous": 303},  # an event's form: CSRF first
+    "GET /board/handoffs/{handoff_id}/letter": {**everyone(404), "partner": 403, "admin": 403, "anonymous": 303},
+    "GET /board/intake": {**everyone(403), "officer": 200, "supervisor": 200, "anonymous": 303},
+    "POST /board/intake": {**everyone(403), "anonymous": 303},
+    "GET /board/check/credit-code": {**READERS, "anonymous": 303},
     "GET /board/login": {**everyone(200), "anonymous": 200},
     "POST /board/login": {**everyone(403), "anonymous": 403},
     "POST /board/logout": {**everyone(403), "anonymous": 403},
     "GET /board/static/mermaid.min.js": {**everyone(200), "anonymous": 200},
     "GET /board/static/board.js": {**everyone(200), "anonymous": 200},
+    "GET /board/static/htmx.min.js": {**everyone(200), "anonymous": 200},
     # the case file (issue 19): attachments, the archive and its public key, 案卷评查
     "POST /api/v1/cases/{case_id}/attachments": everyone(404),
     "GET /api/v1/cases/{case_id}/attachments": everyone(404),
@@ -184,6 +190,7 @@ def tokens(api: Api) -> dict[str, str | None]:
 
 def test_matrix(api: Api, tokens) -> None:
     failures = []
+    cookies = {role: board_cookie(api.client, token) for role, token in tokens.items() if token}
     for key, expected in MATRIX.items():
         method, template = key.split(" ", 1)
         path = template
@@ -194,7 +201,7 @@ def test_matrix(api: Api, tokens) -> None:
         path = path.replace("{code}", "police-150602")
         for role, token in tokens.items():
             want = expected.get(role, 401 if role == "anonymous" else None)
-            headers = {**bearer(token), "cookie": f"{COOKIE}={token}"} if token else {}
+            headers = {**bearer(token), "cookie": cookies[role]} if token else {}
             body = {} if method in ("POST", "PATCH") else None
             api.client.app.state.auth_failures = AuthFailures(30)  # the rate limit has its own test
             api.client.cookies.clear()

@@ -1,2 +1,2 @@
-// The board's only script, served from /board/static so the Content-Security-Policy needs no inline script.
+// The board's own script (the case page's diagram), served from /board/static so the CSP needs no inline script.
 mermaid.initialize({ startOnLoad: true, securityLevel: "strict" });

@@ -12,7 +12,6 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from service.assessment.models import AssessmentAdjustment
-from service.board.routes import COOKIE
 from service.bulletins.models import Bulletin, BulletinRectification
 from service.casefile.models import ReviewedCase, ReviewRound
 from service.cases.models import Case
@@ -20,7 +19,7 @@ from service.core.runtime import Runtime
 from service.deadlines.models import Escalation
 from service.reports.models import ActionPlan, DistrictSummary, ReportSubmission
 from state_machines.types import CHINA_TZ
-from tests.helpers import Api, bearer
+from tests.helpers import Api, bearer, board_cookie
 
 A, B, C = "150602", "150603", "150621"
 YEAR = 2025
@@ -167,9 +166,9 @@ def test_the_fixture_year_matches_the_hand_computed_table(api: Api, runtime: Run
     assert sorted(items["case_file_review"]["case_ids"]) == sorted([seeded["a1"], seeded["a4"]])
     assert items["rectifications_on_time"]["case_ids"] == [seeded["a4"]]
     assert items["reports_on_time"]["figures"] == {"months": 12, "on_time": 10, "late_or_missing": 2}
-    assert items["penalty_cases_closed"]["link"] == f"/board?district={A}&year=2025&date=closed&outcomes=penalty"
-    assert items["ecommerce_cases"]["link"] == (f"/board?district={A}&year=2025&date=received&sources=online_platform"
-                                                "&venues=online_platform&exclude_states=rejected%2Cwithdrawn&match=any")
+    assert items["penalty_cases_closed"]["link"] == f"/board/cases?district={A}&year=2025&date=closed&outcomes=penalty"
+    assert items["ecommerce_cases"]["link"] == (f"/board/cases?district={A}&year=2025&date=received"
+                                                "&sources=online_platform&venues=online_platform&exclude_states=rejected%2Cwithdrawn&match=any")
 
 
 def test_a_district_reads_its_own_row_only(api: Api, seeded) -> None:
@@ -232,14 +231,34 @@ def test_files_and_the_board_page(api: Api, seeded) -> None:
         (pdf.status_code == 503 and pdf.json()["error"]["code"] == "pdf_unavailable")
 
     api.client.cookies.clear()
-    page = api.client.get(f"/board/assessment?year={YEAR}", headers={"cookie": f"{COOKIE}={city}"})
+    page = api.client.get(f"/board/assessment?year={YEAR}", headers={"cookie": board_cookie(api.client, city)})
     assert page.status_code == 200 and "康巴什区" in page.text and "东胜区" in page.text
     assert f"/board/cases/{seeded['a2']}" in page.text
     officer_a = api.principal("officer", A)
-    own = api.client.get(f"/board/assessment?year={YEAR}", headers={"cookie": f"{COOKIE}={officer_a}"})
+    own = api.client.get(f"/board/assessment?year={YEAR}", headers={"cookie": board_cookie(api.client, officer_a)})
     assert own.status_code == 200 and "东胜区" in own.text and "康巴什区" not in own.text
-    bad = api.client.get("/board/assessment?year=19", headers={"cookie": f"{COOKIE}={city}"})
+    bad = api.client.get("/board/assessment?year=19", headers={"cookie": board_cookie(api.client, city)})
     assert bad.status_code == 422
+
+
+def test_a_figure_links_to_the_cases_behind_it(api: Api, seeded) -> None:
+    """督导考核: a click from a figure to its cases, on the board's case list (issue 20)."""
+    city = api.principal("city")
+    cookie = {"cookie": board_cookie(api.client, city)}
+    items = {r["district"]: {i["key"]: i for i in r["items"]} for r in api.get(city, "/assessment", year=YEAR).json()[
+        "districts"]}
+    for key, expected in (("penalty_cases_closed", {"a1", "a4"}), ("ip_right_cases", {"a1", "a2"}),
+                          ("ecommerce_cases", {"a1", "a2"})):
+        listed = api.client.get(items[A][key]["link"], headers=cookie)
+        assert listed.status_code == 200, listed.text
+        shown = {name for name, case_id in seeded.items() if f"/board/cases/{case_id}" in listed.text}
+        assert shown == expected, key
+        assert items[A][key]["value"] == len(expected)
+    overdue = api.client.get(items[A]["overdue"]["link"], headers=cookie)
+    assert overdue.status_code == 200
+    for bad in ("year=19", "year=2025&kinds=nonsense", "outcomes=penalty", "year=2025&date=yesterday"):
+        refused = api.client.get(f"/board/cases?{bad}", headers=cookie)
+        assert refused.status_code == 422, bad
 
 
 def test_the_rules_file_is_a_setting_and_a_bad_one_stops_the_start(runtime: Runtime, seeded, tmp_path) -> None:

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from service.board.routes import COOKIE
 from service.core.config import Settings
-from tests.helpers import Api, penalty_case
+from tests.helpers import Api, board_cookie, penalty_case
 from tests.integration.cases.v2_support import district_people, person, v2_settings
 
 A, B = "150602", "150603"
@@ -49,7 +48,7 @@ def _disputed(api: Api) -> tuple:
         "transfer_disputed"
     escalated = api.get(city.token, "/escalations").json()["items"]
     assert [(e["case_id"], e["clock"], e["due"]) for e in escalated] == [(case["id"], "designation", clock["due"])]
-    board = api.client.get("/board", headers={"cookie": f"{COOKIE}={city.token}"}).text
+    board = api.client.get("/board", headers={"cookie": board_cookie(api.client, city.token)}).text
     disputes = board.split('id="disputes"')[1].split("</table>")[0]
     assert case["number"] in disputes and "东胜区" in disputes and "康巴什区" in disputes and clock["due"] in disputes
     return a, b, city, case, request
@@ -69,7 +68,7 @@ def test_the_city_designates_the_disputing_district(api: Api) -> None:
     assert original["state"] == "transferred_out" and original["transferred_to"] == new_id
     assert api.get(a.supervisor.token, f"/cases/{case['id']}/history").json()["items"][-1]["event"] == \
         "transfer_designated"
-    board = api.client.get("/board", headers={"cookie": f"{COOKIE}={city.token}"}).text
+    board = api.client.get("/board", headers={"cookie": board_cookie(api.client, city.token)}).text
     assert "没有待指定管辖的移送" in board  # designated: off the city's list
     assert [c["status"] for c in original["deadlines"] if c["name"] == "designation"] == ["met"]
     new = api.get(b.officer.token, f"/cases/{new_id}").json()

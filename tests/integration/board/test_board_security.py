@@ -17,7 +17,7 @@ from service.board.routes import COOKIE
 from service.core.config import Settings
 from service.core.deps import AuthFailures
 from service.core.runtime import Runtime
-from tests.helpers import Api, bearer, penalty_case
+from tests.helpers import Api, bearer, board_cookie, penalty_case
 
 CSRF_FIELD = re.compile(r'name="csrf" value="([^"]+)"')
 
@@ -38,7 +38,8 @@ def test_a_partner_or_admin_token_as_cookie_gets_no_board(api: Api) -> None:
     for token in (partner, api.admin):
         api.client.cookies.clear()
         for path in ("/board", f"/board/cases/{case['id']}"):
-            response = api.client.get(path, headers={"cookie": f"{COOKIE}={token}"}, follow_redirects=False)
+            response = api.client.get(path, headers={"cookie": board_cookie(api.client, token)},
+                                      follow_redirects=False)
             assert response.status_code == 403, (path, response.status_code)
             assert case["number"] not in response.text and "东胜区" not in response.text
         assert api.get(token, f"/cases/{case['id']}").status_code == 404  # as the API answers them

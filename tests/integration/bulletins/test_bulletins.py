@@ -9,7 +9,6 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from service.board.routes import COOKIE
 from service.bulletins import reminders
 from service.bulletins import service as bulletins
 from service.bulletins.models import Bulletin
@@ -19,7 +18,7 @@ from service.core.runtime import Runtime
 from state_machines.case_machine import today_in_china
 from state_machines.principals import Actor
 from state_machines.vocabulary import Role
-from tests.helpers import Api, bearer, penalty_case
+from tests.helpers import Api, bearer, board_cookie, penalty_case
 
 A, B, C = "150602", "150603", "150621"
 TODAY = today_in_china(datetime.now(UTC))
@@ -251,7 +250,7 @@ def test_overdue_rectifications_are_listed_to_the_city_and_told_once(
                 if n["kind"] == "rectification_overdue"]
     # the board's 通报 page lists it, overdue, to the district and to the city
     for who in (f"sup_{B}", "city"):
-        page = api.client.get("/board/bulletins", headers={"cookie": f"{COOKIE}={people[who]}"})
+        page = api.client.get("/board/bulletins", headers={"cookie": board_cookie(api.client, people[who])})
         assert page.status_code == 200 and body["number"] in page.text and "已逾期" in page.text, who
     api.client.cookies.clear()
 

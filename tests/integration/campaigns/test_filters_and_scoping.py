@@ -90,7 +90,7 @@ def test_a_district_sees_its_inspections_and_the_city_all(api: Api) -> None:
 def test_the_board_shows_campaign_progress_to_whom_the_api_would(api: Api) -> None:
     """专项行动 on the board: the city sees every district's row, a district its own, a district
     not taking part no campaign; the figures are the progress report's."""
-    from service.board.routes import COOKIE
+    from tests.helpers import board_cookie
 
     city, a_off, c_off = api.principal("city"), api.principal("officer", A), api.principal("officer", C)
     campaign = post(api, city, "/campaigns", {**CAMPAIGN, "targets": {"inspections": 2}})
@@ -100,7 +100,7 @@ def test_the_board_shows_campaign_progress_to_whom_the_api_would(api: Api) -> No
 
     def board(token: str) -> str:
         api.client.cookies.clear()
-        response = api.client.get("/board/campaigns", headers={"cookie": f"{COOKIE}={token}"})
+        response = api.client.get("/board/campaigns", headers={"cookie": board_cookie(api.client, token)})
         assert response.status_code == 200
         return response.text
 

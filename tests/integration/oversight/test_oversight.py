@@ -7,7 +7,6 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from service.board.routes import COOKIE
 from service.cases.schemas import CaseOut
 from service.core.config import Settings
 from service.core.runtime import Runtime
@@ -18,7 +17,7 @@ from state_machines.errors import NotFound
 from state_machines.principals import Actor
 from state_machines.types import CHINA_TZ
 from state_machines.vocabulary import Role
-from tests.helpers import Api, bearer, penalty_case
+from tests.helpers import Api, bearer, board_cookie, penalty_case
 from tests.integration.cases.v2_support import district_people, person, v2_settings
 
 A, B, CITY = "150602", "150603", "150600"
@@ -43,7 +42,7 @@ def filed_case(api: Api, people) -> dict:
 
 
 def board(api: Api, token: str) -> str:
-    return api.client.get("/board", headers={"cookie": f"{COOKIE}={token}"}).text
+    return api.client.get("/board", headers={"cookie": board_cookie(api.client, token)}).text
 
 
 def test_the_city_assigns_a_case_to_a_district(api: Api) -> None:
@@ -221,6 +220,14 @@ def test_a_supervision_order_is_issued_replied_escalated_once_and_closed(api: Ap
     assert [r.progress for r in OrderOut.model_validate(twice.json()).replies] == [
         "已调取进货台账，正在核查供货商", "已立案调查供货商"]
     assert sweep(runtime, due + timedelta(days=6))["escalations"] == 0
+    # the case page shows the order and its replies to the district and the city, not to another district
+    for reader in (a.supervisor.token, city.token):
+        page = api.client.get(f"/board/cases/{case['id']}", headers={"cookie": board_cookie(api.client, reader)})
+        orders = page.text.split('id="case-supervision-orders"')[1].split("</table>")[0]
+        assert "请查明涉案商品来源" in orders and "已立案调查供货商" in orders
+    other = api.client.get(f"/board/cases/{case['id']}",
+                           headers={"cookie": board_cookie(api.client, b.supervisor.token)})
+    assert other.status_code == 404 and "请查明涉案商品来源" not in other.text
 
     # the city closes it; then nothing more
     assert post(api, a.supervisor.token, f"/oversight/supervision-orders/{oid}/close", {}).status_code == 403

@@ -12,7 +12,6 @@ import time_machine
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from service.board.routes import COOKIE
 from service.cases.models import Event
 from service.core.config import get_settings
 from service.core.runtime import Runtime
@@ -21,7 +20,7 @@ from service.reports import reminders as report_reminders
 from service.reports import schemas, timeliness
 from service.reports.figures import Period
 from service.reports.models import ActionPlan, DistrictSummary, ReportSubmission
-from tests.helpers import Api, bearer, penalty_case
+from tests.helpers import Api, bearer, board_cookie, penalty_case
 
 A, B, C = "150602", "150603", "150621"
 SUBMISSIONS = "/api/v1/reports/monthly/submissions"
@@ -304,9 +303,9 @@ def test_the_board_and_the_api_say_what_is_due_and_who_is_late(api: Api) -> None
         assert "达拉特旗" in everyone["2026年专项行动方案及责任人、联络员名单"]["late"]
         assert "东胜区" not in everyone["2026年专项行动方案及责任人、联络员名单"]["late"]
         api.client.cookies.clear()
-        district_board = api.client.get("/board", headers={"cookie": f"{COOKIE}={sup_a}"}).text
+        district_board = api.client.get("/board", headers={"cookie": board_cookie(api.client, sup_a)}).text
         assert "报送" in district_board and "2026-04-20" in district_board and "已报送（2026-03-20）" in district_board
-        city_board = api.client.get("/board", headers={"cookie": f"{COOKIE}={city}"}).text
+        city_board = api.client.get("/board", headers={"cookie": board_cookie(api.client, city)}).text
         assert "逾期单位" in city_board and "达拉特旗" in city_board.split('id="reporting"')[1]
 
 
@@ -315,7 +314,7 @@ def test_the_city_bureau_owes_nothing_and_on_time_counts_every_district(api: Api
     with time_machine.travel(at("2026-12-01"), tick=False):
         assert api.get(city_supervisor, "/reports/calendar").json()["items"] == []
         api.client.cookies.clear()
-        page = api.client.get("/board", headers={"cookie": f"{COOKIE}={city_supervisor}"})
+        page = api.client.get("/board", headers={"cookie": board_cookie(api.client, city_supervisor)})
         assert page.status_code == 200 and "近期没有报送事项" in page.text
     with runtime.db.read() as session:
         result = timeliness.on_time(session, 2026, today=date(2026, 12, 1))
