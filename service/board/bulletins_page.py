@@ -26,16 +26,17 @@ def bulletins_page(request: Request) -> Response:
     with request.app.state.runtime.db.read() as session:
         try:
             shown = []
-            for item in bulletins.list_bulletins(session, actor):
+            for item in bulletins.list_bulletins(session, actor, limit=100)["items"]:
                 if item["state"] != "issued":
                     continue
-                detail = bulletins.detail_json(session, bulletins.visible(session, actor, item["id"]), now)
+                detail = bulletins.detail_json(session, bulletins.visible(session, actor, item["id"]), now,
+                                              actor)
                 shown.append({**detail,
                               "rank": next((r["rank"] for r in detail["report"]["rows"] if r["district"] == mine),
                                            None),
                               "praised": [c for c in detail["commendations"] if mine in (None, c["district"])],
                               "criticised": [c for c in detail["criticisms"] if mine in (None, c["district"])]})
-            rectifications = bulletins.rectification_list(session, actor, now)
+            rectifications = bulletins.rectification_list(session, actor, now, limit=500)["items"]
         except DomainError:
             return _page(request, "login", 403, who=who, error="该账号不阅读通报")
     rectifications.sort(key=lambda r: (r["state"] == "accepted", not r["overdue"], r["due_on"]))

@@ -101,13 +101,7 @@ def render_html(session: Session, doc: BureauDocument) -> str:
 
 
 def render_pdf(session: Session, doc: BureauDocument) -> bytes:
-    try:  # imported on first use: it loads Pango, which an API without PDFs never needs
-        from weasyprint import HTML
-    except OSError as missing:  # a machine without Pango: say so rather than answer 500
-        raise PdfUnavailable("PDF rendering needs Pango and a CJK font on the server "
-                             "(apt-get install libpango-1.0-0 libpangoft2-1.0-0 fonts-noto-cjk); "
-                             f"the HTML form of the document is available ({missing})") from None
-    return HTML(string=render_html(session, doc)).write_pdf()
+    return pdf_from_html(render_html(session, doc))
 
 
 def pdf_from_html(html: str) -> bytes:
