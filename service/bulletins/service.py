@@ -41,14 +41,9 @@ DEFAULT_TITLE = "全市知识产权行政保护工作通报"
 
 # --- who -------------------------------------------------------------------------------------------
 
-def may_write(actor: Actor) -> bool:
-    """The city bureau drafts and issues: its `city` role, or a supervisor of the city's own division."""
-    return is_city(actor)
-
-
 def _own_district(actor: Actor) -> str | None:
     """The district a reader is limited to (its rectifications, its answers), None for the city and auditors."""
-    return actor.district if actor.role in DISTRICT_ROLES and not may_write(actor) else None
+    return actor.district if actor.role in DISTRICT_ROLES and not is_city(actor) else None
 
 
 def _reader(actor: Actor) -> None:
@@ -57,12 +52,13 @@ def _reader(actor: Actor) -> None:
 
 
 def _writer(actor: Actor) -> None:
-    if not may_write(actor):
+    """The city bureau (`is_city`: its `city` role and 150600's supervisors) drafts, issues and accepts."""
+    if not is_city(actor):
         raise Forbidden("the city bureau drafts, issues and accepts bulletins (auditors read them)")
 
 
 def _sees_drafts(actor: Actor) -> bool:
-    return actor.role in OVERSIGHT_ROLES or may_write(actor)
+    return actor.role in OVERSIGHT_ROLES or is_city(actor)
 
 
 # --- periods ---------------------------------------------------------------------------------------
