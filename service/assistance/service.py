@@ -314,7 +314,10 @@ def _designate(session: Session, actor: Actor, r: AssistanceRequest, case: Case,
     case_event = event if case.machine_version != 1 else am.DESIGNATION_EVENTS_V1[event]
     advance(session, case, parties, system, actor.id, case_event, {}, None, rules, now, recorded=recorded)
     if event == "transfer_designated_back":
-        _notify_supervisors(session, case, "transfer_designated_back", now, request=r.request)
+        from service.deadlines.service import tell_supervisors
+
+        tell_supervisors(session, case.district, "transfer_designated_back", now, case_id=case.id,
+                         number=case.number, title=case.title, request=r.request)
 
 
 def _await_designation(session: Session, case: Case, r: AssistanceRequest, rules: Rules, now: datetime) -> None:
@@ -362,13 +365,6 @@ def copy_case(session: Session, case: Case, parties: dict[str, tuple[CaseParty, 
                          patent_type=(case.facts or {}).get("patent_type"),
                          public_safety=bool((case.facts or {}).get("public_safety")),
                          discovered_at=case.received_at)
-
-
-def _notify_supervisors(session: Session, case: Case, kind: str, now: datetime, **context: object) -> None:
-    from service.deadlines.service import tell_supervisors
-
-    tell_supervisors(session, case.district, kind, now, case_id=case.id, number=case.number, title=case.title,
-                     **context)
 
 
 def record_external_reply(session: Session, handoff_id: str, note: str | None, actor_id: str, now: datetime) -> None:
