@@ -175,19 +175,19 @@ def update(session: Session, actor: Actor, bulletin_id: str, changes: dict, now:
 def issue(session: Session, actor: Actor, bulletin_id: str, now: datetime) -> Bulletin:
     """Freeze, number (the year's next), open the rectifications, tell every district.
 
-    409 a period not ended yet (its figures would still change); 422 a rectification due today or
-    before (a district cannot be ordered to have rectified already)."""
+    422 a rectification due today or before (a district cannot be ordered to have rectified
+    already); 409 a period not ended yet (its figures would still change)."""
     _writer(actor)
     row = _locked(session, bulletin_id)
     if row.state != "draft":
         raise GuardFailed(f"bulletin {row.number} is issued already")
-    today = today_in_china(now)
-    if row.period_to >= today:
-        raise GuardFailed(f"the period ends {row.period_to}: a bulletin is issued once its period has ended")
+    today = today_in_china(now)  # SPEC §3's order: a bad field (422) before a guard (409)
     late = [f"criticisms[{i}].rectify_by" for i, c in enumerate(row.remarks["criticisms"])
             if date.fromisoformat(c["rectify_by"]) <= today]
     if late:
         raise InvalidData(f"a rectification is due after the day of issue ({today})", fields=late)
+    if row.period_to >= today:
+        raise GuardFailed(f"the period ends {row.period_to}: a bulletin is issued once its period has ended")
     year = now.astimezone(CHINA_TZ).year
     names = district_names(session)
     snapshot = reports.bulletin(session, reports.Period(row.period_from, row.period_to), title=row.title)
