@@ -27,6 +27,7 @@ def _runtime():
     import service.credit.listing  # noqa: F401
     import service.documents.service  # noqa: F401
     import service.handoffs.outbox  # noqa: F401
+    import service.oversight.service  # noqa: F401
     from service.core.runtime import Runtime
 
     return Runtime.from_settings().start()

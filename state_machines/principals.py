@@ -29,6 +29,12 @@ class Actor:
         return self.role in DISTRICT_ROLES and self.district == district
 
 
+def is_city(actor: Actor) -> bool:
+    """The city bureau (SPEC §12): its `city` principals and the supervisors of 150600, its own team,
+    who assign, take over and supervise the districts' cases and draft and issue the bulletins."""
+    return actor.role is Role.city or (actor.role is Role.supervisor and actor.district == CITY_DIVISION)
+
+
 def may_fire(actor: Actor, event: str, *, shared_only: bool = False, version: int = 1) -> bool:
     """The role rule of one event over the case API (not the state or the guard).
 

@@ -289,7 +289,7 @@ def _settle_transfer(session: Session, actor: Actor, r: AssistanceRequest, case:
     """Acceptance: a new case in the asked district and the original `transferred_out`."""
     parties = load_parties(session, case.id)
     system = Actor(actor.id, Role.supervisor, case.district)
-    new_case = _copy_case(session, case, parties, r.to_district, actor, rules, now)
+    new_case = copy_case(session, case, parties, r.to_district, actor, rules, now)
     r.new_case_id = new_case.id
     case.transferred_to = new_case.id
     advance(session, case, parties, system, actor.id, "transfer_accepted", {}, None, rules, now,
@@ -306,7 +306,7 @@ def _designate(session: Session, actor: Actor, r: AssistanceRequest, case: Case,
     event = am.designation_event(district, r.from_district)
     recorded: dict = {"request_id": r.id, "designated": district}
     if event == "transfer_designated":
-        new_case = _copy_case(session, case, parties, district, actor, rules, now)
+        new_case = copy_case(session, case, parties, district, actor, rules, now)
         r.new_case_id = new_case.id
         case.transferred_to = new_case.id
         recorded["new_case_id"] = new_case.id
@@ -314,7 +314,10 @@ def _designate(session: Session, actor: Actor, r: AssistanceRequest, case: Case,
     case_event = event if case.machine_version != 1 else am.DESIGNATION_EVENTS_V1[event]
     advance(session, case, parties, system, actor.id, case_event, {}, None, rules, now, recorded=recorded)
     if event == "transfer_designated_back":
-        _notify_supervisors(session, case, "transfer_designated_back", now, request=r.request)
+        from service.deadlines.service import tell_supervisors
+
+        tell_supervisors(session, case.district, "transfer_designated_back", now, case_id=case.id,
+                         number=case.number, title=case.title, request=r.request)
 
 
 def _await_designation(session: Session, case: Case, r: AssistanceRequest, rules: Rules, now: datetime) -> None:
@@ -341,8 +344,10 @@ def _notify_city(session: Session, case: Case, now: datetime, **context: object)
                             **context))
 
 
-def _copy_case(session: Session, case: Case, parties: dict[str, tuple[CaseParty, Party]], district: str,
-               actor: Actor, rules: Rules, now: datetime) -> Case:
+def copy_case(session: Session, case: Case, parties: dict[str, tuple[CaseParty, Party]], district: str,
+              actor: Actor, rules: Rules, now: datetime, *, extra_data: dict | None = None) -> Case:
+    """The case continued in `district` (a transfer accepted or designated, the city's 提级管辖): a new
+    case, source `transfer`, linked by `transferred_from`; `extra_data` adds to its creation event."""
     from service.cases.registration import register_case
 
     prefixes = {code: ("", prefix) for code, prefix in rules.case_prefixes.items()}
@@ -353,23 +358,13 @@ def _copy_case(session: Session, case: Case, parties: dict[str, tuple[CaseParty,
                          amounts={name: getattr(case, name) for name in ("case_value", "illegal_turnover",
                                                                           "illegal_gains", "direct_loss",
                                                                           "unsold_stock_value")},
-                         parties=registry, received_at=now, transferred_from=case.id,
+                         parties=registry, received_at=now, transferred_from=case.id, extra_data=extra_data,
                          # the new case continues under the original's machine (SPEC §10.1), its
                          # limitation counted to the original's discovery (§10.9)
                          machine_version=case.machine_version, violation_ended_on=case.violation_ended_on,
                          patent_type=(case.facts or {}).get("patent_type"),
                          public_safety=bool((case.facts or {}).get("public_safety")),
                          discovered_at=case.received_at)
-
-
-def _notify_supervisors(session: Session, case: Case, kind: str, now: datetime, **context: object) -> None:
-    from notifications.messages import render
-    from service.deadlines.service import inbox
-
-    channel = inbox(session, now)
-    for pid in session.scalars(select(Principal.id).where(Principal.role == Role.supervisor.value,
-                                                          Principal.district == case.district)):
-        channel.send(render(kind, pid, case_id=case.id, number=case.number, title=case.title, **context))
 
 
 def record_external_reply(session: Session, handoff_id: str, note: str | None, actor_id: str, now: datetime) -> None:

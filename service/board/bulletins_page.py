@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request, Response
 from service.board.routes import _page, _signed_in
 from service.bulletins import service as bulletins
 from state_machines.errors import DomainError
-from state_machines.principals import DISTRICT_ROLES
+from state_machines.principals import DISTRICT_ROLES, is_city
 
 router = APIRouter(include_in_schema=False)
 
@@ -22,20 +22,20 @@ def bulletins_page(request: Request) -> Response:
         return signed
     actor, who = signed
     now = datetime.now(UTC)
-    mine = actor.district if actor.role in DISTRICT_ROLES and not bulletins.may_write(actor) else None
+    mine = actor.district if actor.role in DISTRICT_ROLES and not is_city(actor) else None
     with request.app.state.runtime.db.read() as session:
         try:
             shown = []
-            for item in bulletins.list_bulletins(session, actor):
+            for item in bulletins.list_bulletins(session, actor, limit=100)["items"]:
                 if item["state"] != "issued":
                     continue
-                detail = bulletins.detail_json(session, bulletins.visible(session, actor, item["id"]), now)
+                detail = bulletins.detail_json(session, bulletins.visible(session, actor, item["id"]), now, actor)
                 shown.append({**detail,
                               "rank": next((r["rank"] for r in detail["report"]["rows"] if r["district"] == mine),
                                            None),
                               "praised": [c for c in detail["commendations"] if mine in (None, c["district"])],
                               "criticised": [c for c in detail["criticisms"] if mine in (None, c["district"])]})
-            rectifications = bulletins.rectification_list(session, actor, now)
+            rectifications = bulletins.rectification_list(session, actor, now, limit=500)["items"]
         except DomainError:
             return _page(request, "login", 403, who=who, error="该账号不阅读通报")
     rectifications.sort(key=lambda r: (r["state"] == "accepted", not r["overdue"], r["due_on"]))

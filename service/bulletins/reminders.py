@@ -16,11 +16,11 @@ from sqlalchemy.orm import Session
 from notifications.messages import render
 from service.bulletins.models import Bulletin, BulletinRectification, BulletinReminder
 from service.bulletins.service import last_ended_period
-from service.core.models import District, Principal
+from service.core.models import Principal
 from service.core.sql import insert_if_absent
-from service.deadlines.service import inbox
+from service.deadlines.service import district_names, inbox
 from state_machines.case_machine import today_in_china
-from state_machines.vocabulary import Role
+from state_machines.vocabulary import CITY_DIVISION, Role
 
 
 def remind(session: Session, now: datetime) -> dict:
@@ -31,7 +31,8 @@ def remind(session: Session, now: datetime) -> dict:
             select(Principal.id, Principal.role, Principal.district)
             .where(Principal.role.in_([Role.supervisor.value, Role.city.value]), Principal.disabled.is_(False))):
         people.setdefault(None if role == Role.city else district, []).append(pid)
-    city = people.get(None, [])
+    # the city bureau: its `city` people and 150600's supervisors, who draft, issue and accept bulletins too
+    city = people.get(None, []) + people.get(CITY_DIVISION, [])
     sent: dict = {"bulletin_due": None, "rectifications_overdue": []}
 
     period = last_ended_period(today)
@@ -46,7 +47,7 @@ def remind(session: Session, now: datetime) -> dict:
             channel.send(render("bulletin_due", pid, period_from=period.start.isoformat(),
                                 period_to=period.end.isoformat()))
 
-    names = dict(session.execute(select(District.code, District.name)).all())
+    names = district_names(session)
     overdue = session.execute(
         select(BulletinRectification, Bulletin.number).join(Bulletin, Bulletin.id == BulletinRectification.bulletin_id)
         .where(BulletinRectification.done_on.is_(None), BulletinRectification.due_on < today))

@@ -39,22 +39,28 @@ def create(body: BulletinIn, actor: CurrentActor, runtime: RuntimeDep) -> dict:
     now = datetime.now(UTC)
     with runtime.db.write() as session:
         data = body.model_dump(by_alias=True)
-        return service.detail_json(session, service.create(session, actor, data, now), now)
+        return service.detail_json(session, service.create(session, actor, data, now), now, actor)
 
 
 @router.get("/bulletins", **documented(BulletinPage))
 def list_bulletins(actor: CurrentActor, session: ReadSession,
-                   year: Annotated[int | None, Query(ge=1990, le=2100)] = None) -> dict:
-    """Issued bulletins, newest period first (the city and auditors see the drafts too)."""
-    return {"items": service.list_bulletins(session, actor, year), "next_cursor": None}
+                   year: Annotated[int | None, Query(ge=1990, le=2100)] = None,
+                   limit: Annotated[int, Query(ge=1, le=500)] = 50,
+                   cursor: Annotated[str | None, Query(max_length=500)] = None) -> dict:
+    """Issued bulletins, newest period first (the city and auditors see the drafts too); pages of
+    `limit`, the next from `cursor` (SPEC §6)."""
+    return service.list_bulletins(session, actor, year, limit=limit, cursor=cursor)
 
 
 @router.get("/bulletins/rectifications", **documented(RectificationPage))
 def rectifications(actor: CurrentActor, session: ReadSession, overdue: bool = False,
-                   district: Annotated[str | None, Query(max_length=6)] = None) -> dict:
-    """The rectifications ordered (a district: its own); `overdue=true`: past their date and not accepted."""
-    items = service.rectification_list(session, actor, datetime.now(UTC), overdue=overdue, district=district)
-    return {"items": items, "next_cursor": None}
+                   district: Annotated[str | None, Query(max_length=6)] = None,
+                   limit: Annotated[int, Query(ge=1, le=500)] = 50,
+                   cursor: Annotated[str | None, Query(max_length=500)] = None) -> dict:
+    """The rectifications ordered (a district: its own, another district's is 403); `overdue=true`: past
+    their date and not accepted; pages of `limit`, the next from `cursor` (SPEC §6)."""
+    return service.rectification_list(session, actor, datetime.now(UTC), overdue=overdue, district=district,
+                                      limit=limit, cursor=cursor)
 
 
 _PDF = "application/pdf"
@@ -70,7 +76,7 @@ def get_bulletin(bulletin_id: BulletinId, actor: CurrentActor, session: ReadSess
                  format: Literal["json", "html", "pdf"] = "json") -> Response | dict:  # noqa: A002
     """One bulletin; an issued one is every district's to read, a draft the city's and the auditors'."""
     now = datetime.now(UTC)
-    detail = service.detail_json(session, service.visible(session, actor, bulletin_id), now)
+    detail = service.detail_json(session, service.visible(session, actor, bulletin_id), now, actor)
     if format == "json":
         return detail
     name = quote(f"{detail['title']}_{detail['number'] or '草稿'}.{format}")
@@ -86,7 +92,8 @@ def update(bulletin_id: BulletinId, body: BulletinPatch, actor: CurrentActor, ru
     """Edit a draft (the city); an issued bulletin is frozen (409)."""
     now = datetime.now(UTC)
     with runtime.db.write() as session:
-        return service.detail_json(session, service.update(session, actor, bulletin_id, _body(body), now), now)
+        return service.detail_json(session, service.update(session, actor, bulletin_id, _body(body), now), now,
+                                   actor)
 
 
 @router.post("/bulletins/{bulletin_id}/issue", **documented(BulletinDetailOut))
@@ -94,7 +101,7 @@ def issue(bulletin_id: BulletinId, actor: CurrentActor, runtime: RuntimeDep) -> 
     """Issue (印发): the figures and texts frozen, the year's next number, every district told."""
     now = datetime.now(UTC)
     with runtime.db.write() as session:
-        return service.detail_json(session, service.issue(session, actor, bulletin_id, now), now)
+        return service.detail_json(session, service.issue(session, actor, bulletin_id, now), now, actor)
 
 
 @router.post("/bulletins/{bulletin_id}/rectifications/{district}/answers", status_code=201,

@@ -14,21 +14,23 @@ import hashlib
 import uuid
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from notifications.messages import render
 from service.audit import service as audit
 from service.bulletins.models import Bulletin, BulletinRectification
 from service.core.config import get_settings
-from service.core.models import District, Principal
+from service.core.models import Principal
+from service.core.pagination import decode_cursor, page
 from service.core.reference_data import DISTRICTS
-from service.deadlines.service import inbox
+from service.deadlines.service import district_names, inbox
 from service.documents import numbering
 from service.reports import figures as reports
+from service.reports import period as stat
 from state_machines.case_machine import today_in_china
 from state_machines.errors import Forbidden, GuardFailed, InvalidData, NotFound
-from state_machines.principals import DISTRICT_ROLES, OVERSIGHT_ROLES, Actor
+from state_machines.principals import DISTRICT_ROLES, OVERSIGHT_ROLES, Actor, is_city
 from state_machines.types import CHINA_TZ
 from state_machines.vocabulary import CITY_DIVISION, Role
 
@@ -39,9 +41,9 @@ DEFAULT_TITLE = "全市知识产权行政保护工作通报"
 
 # --- who -------------------------------------------------------------------------------------------
 
-def may_write(actor: Actor) -> bool:
-    """The city bureau drafts and issues: its `city` role, or a supervisor of the city's own division."""
-    return actor.role is Role.city or (actor.role is Role.supervisor and actor.district == CITY_DIVISION)
+def _own_district(actor: Actor) -> str | None:
+    """The district a reader is limited to (its rectifications, its answers), None for the city and auditors."""
+    return actor.district if actor.role in DISTRICT_ROLES and not is_city(actor) else None
 
 
 def _reader(actor: Actor) -> None:
@@ -50,12 +52,13 @@ def _reader(actor: Actor) -> None:
 
 
 def _writer(actor: Actor) -> None:
-    if not may_write(actor):
+    """The city bureau (`is_city`: its `city` role and 150600's supervisors) drafts, issues and accepts."""
+    if not is_city(actor):
         raise Forbidden("the city bureau drafts, issues and accepts bulletins (auditors read them)")
 
 
 def _sees_drafts(actor: Actor) -> bool:
-    return actor.role in OVERSIGHT_ROLES or may_write(actor)
+    return actor.role in OVERSIGHT_ROLES or is_city(actor)
 
 
 # --- periods ---------------------------------------------------------------------------------------
@@ -64,18 +67,20 @@ def _months() -> int:
     return get_settings().bulletin_months
 
 
-def period_of(day: date, months: int | None = None) -> reports.Period:
-    """The block of `months` (from January) holding `day`: with 2, Jan–Feb, Mar–Apr, …"""
+def period_of(day: date, months: int | None = None, rule: str | None = None) -> reports.Period:
+    """The block of `months` statistical months (from January) holding `day`: with 2, Jan–Feb, Mar–Apr, …
+
+    Statistical months as `IPCASE_STAT_MONTH` counts them (`service.reports.period`): with `ending:20`
+    the Jan–Feb block runs from 21 December to 20 February, as the monthly reports do."""
     months = months or _months()
-    first_month = (day.month - 1) // months * months + 1
-    start = date(day.year, first_month, 1)
-    last = reports.Period.month(f"{day.year:04d}-{first_month + months - 1:02d}")
-    return reports.Period(start, last.end)
+    month = stat.month_of(day, rule)
+    first = f"{month[:4]}-{(int(month[5:7]) - 1) // months * months + 1:02d}"
+    return reports.Period(stat.bounds(first, rule)[0], stat.bounds(stat.shift(first, months - 1), rule)[1])
 
 
-def last_ended_period(today: date, months: int | None = None) -> reports.Period:
+def last_ended_period(today: date, months: int | None = None, rule: str | None = None) -> reports.Period:
     """The latest period that has ended by `today`: the default of a new bulletin."""
-    return period_of(period_of(today, months).start - timedelta(days=1), months)
+    return period_of(period_of(today, months, rule).start - timedelta(days=1), months, rule)
 
 
 def number_head(year: int) -> str:
@@ -85,17 +90,19 @@ def number_head(year: int) -> str:
 
 # --- writing ---------------------------------------------------------------------------------------
 
-def _district_names(session: Session) -> dict[str, str]:
-    return dict(session.execute(select(District.code, District.name).order_by(District.code)).all())
-
-
 def _remarks(session: Session, commendations: list[dict], criticisms: list[dict], period_to: date) -> dict:
-    """Checked texts: known districts, one criticism per district, a rectification due after the period."""
-    names = _district_names(session)
+    """Checked texts: known districts (not the city itself, which writes the bulletin), one criticism
+    per district, a rectification due after the period."""
+    names = district_names(session)
     bad = [f"commendations[{i}].district" for i, c in enumerate(commendations) if c["district"] not in names]
     bad += [f"criticisms[{i}].district" for i, c in enumerate(criticisms) if c["district"] not in names]
     if bad:
         raise InvalidData("no such district", fields=bad)
+    city = [f"commendations[{i}].district" for i, c in enumerate(commendations) if c["district"] == CITY_DIVISION]
+    city += [f"criticisms[{i}].district" for i, c in enumerate(criticisms) if c["district"] == CITY_DIVISION]
+    if city:
+        raise InvalidData("the city bureau issues the bulletin: it neither commends nor criticises itself",
+                          fields=city)
     seen: set[str] = set()
     for i, c in enumerate(criticisms):
         if c["district"] in seen:
@@ -166,13 +173,23 @@ def update(session: Session, actor: Actor, bulletin_id: str, changes: dict, now:
 
 
 def issue(session: Session, actor: Actor, bulletin_id: str, now: datetime) -> Bulletin:
-    """Freeze, number (the year's next), open the rectifications, tell every district."""
+    """Freeze, number (the year's next), open the rectifications, tell every district.
+
+    422 a rectification due today or before (a district cannot be ordered to have rectified
+    already); 409 a period not ended yet (its figures would still change)."""
     _writer(actor)
     row = _locked(session, bulletin_id)
     if row.state != "draft":
         raise GuardFailed(f"bulletin {row.number} is issued already")
+    today = today_in_china(now)  # SPEC §3's order: a bad field (422) before a guard (409)
+    late = [f"criticisms[{i}].rectify_by" for i, c in enumerate(row.remarks["criticisms"])
+            if date.fromisoformat(c["rectify_by"]) <= today]
+    if late:
+        raise InvalidData(f"a rectification is due after the day of issue ({today})", fields=late)
+    if row.period_to >= today:
+        raise GuardFailed(f"the period ends {row.period_to}: a bulletin is issued once its period has ended")
     year = now.astimezone(CHINA_TZ).year
-    names = _district_names(session)
+    names = district_names(session)
     snapshot = reports.bulletin(session, reports.Period(row.period_from, row.period_to), title=row.title)
     seq = numbering.allocate(session, CITY_DIVISION, COUNTER_KIND, year)
     row.year, row.seq, row.number = year, seq, f"{number_head(year)}{seq}号"
@@ -227,12 +244,12 @@ def answer(session: Session, actor: Actor, bulletin_id: str, district: str, text
     rect = _rectification(session, bulletin_id, district)
     if rect.done_on is not None:
         raise GuardFailed("the rectification is accepted already")
-    entry = {"by": actor.id, "at": audit.format_at(now), "text": text}
+    entry = {"by": actor.id, "at": _china(now.isoformat()), "text": text}
     rect.answers = [*rect.answers, entry]
     audit.append_to_stream(session, row, STREAM, "answer_rectification", "issued", actor.id, now,
                            data={"district": district, "text": text})
     session.flush()
-    return rectification_json(rect, row, _district_names(session), today_in_china(now))
+    return rectification_json(rect, row, district_names(session), today_in_china(now))
 
 
 def accept(session: Session, actor: Actor, bulletin_id: str, district: str, now: datetime) -> dict:
@@ -251,7 +268,7 @@ def accept(session: Session, actor: Actor, bulletin_id: str, district: str, now:
     audit.append_to_stream(session, row, STREAM, "accept_rectification", "issued", actor.id, now,
                            data={"district": district, "done_on": today.isoformat()})
     session.flush()
-    return rectification_json(rect, row, _district_names(session), today)
+    return rectification_json(rect, row, district_names(session), today)
 
 
 # --- reading ---------------------------------------------------------------------------------------
@@ -265,14 +282,34 @@ def visible(session: Session, actor: Actor, bulletin_id: str) -> Bulletin:
     return row
 
 
-def list_bulletins(session: Session, actor: Actor, year: int | None = None) -> list[dict]:
+def _day_cursor(cursor: str, kinds: tuple[type, ...]) -> list:
+    """A keyset cursor led by a day (issued as its ISO text): the day parsed, or 422 as any bad cursor."""
+    first, *rest = decode_cursor(cursor, (str, *kinds))
+    try:
+        return [date.fromisoformat(first), *rest]
+    except ValueError:
+        raise InvalidData("bad cursor: pass back a next_cursor this service issued, unchanged",
+                          fields=["cursor"]) from None
+
+
+def list_bulletins(session: Session, actor: Actor, year: int | None = None, *, limit: int = 50,
+                   cursor: str | None = None) -> dict:
+    """`{items, next_cursor}`, the newest period first (SPEC §6 keyset pagination)."""
     _reader(actor)
-    query = select(Bulletin).order_by(Bulletin.period_to.desc(), Bulletin.created_at.desc())
+    query = select(Bulletin)
     if not _sees_drafts(actor):
         query = query.where(Bulletin.state == "issued")
     if year is not None:
         query = query.where(Bulletin.year == year)
-    return [summary_json(r) for r in session.scalars(query)]
+    if cursor:
+        to, at, last = _day_cursor(cursor, (datetime, str))
+        query = query.where(or_(Bulletin.period_to < to,
+                                and_(Bulletin.period_to == to, Bulletin.created_at < at),
+                                and_(Bulletin.period_to == to, Bulletin.created_at == at, Bulletin.id < last)))
+    query = query.order_by(Bulletin.period_to.desc(), Bulletin.created_at.desc(), Bulletin.id.desc()).limit(limit + 1)
+    rows, next_cursor = page(session.scalars(query), limit,
+                             lambda r: (r.period_to.isoformat(), r.created_at.isoformat(), r.id))
+    return {"items": [summary_json(r) for r in rows], "next_cursor": next_cursor}
 
 
 def summary_json(row: Bulletin) -> dict:
@@ -282,9 +319,12 @@ def summary_json(row: Bulletin) -> dict:
             "issued_at": row.issued_at.astimezone(CHINA_TZ).isoformat() if row.issued_at else None}
 
 
-def detail_json(session: Session, row: Bulletin, now: datetime) -> dict:
-    """The bulletin whole: a draft's figures as of now, an issued one's as frozen."""
-    names = _district_names(session)
+def detail_json(session: Session, row: Bulletin, now: datetime, actor: Actor) -> dict:
+    """The bulletin whole: a draft's figures as of now, an issued one's as frozen.
+
+    The criticisms are public to every reader; the rectifications (what a district answered) are
+    the city's and the auditors' to read whole, a district's people read their own district's only."""
+    names = district_names(session)
     figures = row.figures or reports.bulletin(session, reports.Period(row.period_from, row.period_to),
                                               title=row.title)
 
@@ -292,8 +332,11 @@ def detail_json(session: Session, row: Bulletin, now: datetime) -> dict:
         return [{**r, "district_name": r.get("district_name") or names.get(r["district"], r["district"])}
                 for r in items]
 
-    rects = session.scalars(select(BulletinRectification).where(BulletinRectification.bulletin_id == row.id)
-                            .order_by(BulletinRectification.district))
+    query = select(BulletinRectification).where(BulletinRectification.bulletin_id == row.id)
+    mine = _own_district(actor)
+    if mine is not None:
+        query = query.where(BulletinRectification.district == mine)
+    rects = session.scalars(query.order_by(BulletinRectification.district))
     today = today_in_china(now)
     return {**summary_json(row), "report": figures,
             "commendations": named(row.remarks["commendations"]), "criticisms": named(row.remarks["criticisms"]),
@@ -302,30 +345,49 @@ def detail_json(session: Session, row: Bulletin, now: datetime) -> dict:
                       "pdf": f"/api/v1/bulletins/{row.id}?format=pdf"}}
 
 
+def _china(at: str) -> str:
+    """An answer's time as every other time of the API: China time, with its +08:00."""
+    return datetime.fromisoformat(at).astimezone(CHINA_TZ).isoformat()
+
+
 def rectification_json(rect: BulletinRectification, row: Bulletin, names: dict[str, str], today: date) -> dict:
     state = "accepted" if rect.done_on else "answered" if rect.answers else "open"
     return {"bulletin_id": row.id, "bulletin_number": row.number, "district": rect.district,
             "district_name": names.get(rect.district, rect.district), "due_on": rect.due_on.isoformat(),
             "done_on": rect.done_on.isoformat() if rect.done_on else None, "state": state,
-            "overdue": rect.done_on is None and rect.due_on < today, "answers": list(rect.answers)}
+            "overdue": rect.done_on is None and rect.due_on < today,
+            "answers": [{**a, "at": _china(a["at"])} for a in rect.answers]}
 
 
 def rectification_list(session: Session, actor: Actor, now: datetime, *, overdue: bool = False,
-                       district: str | None = None) -> list[dict]:
-    """The rectifications ordered: the city's all, a district's its own; `overdue`: due before today, not
-    accepted (the city's list of what to chase)."""
+                       district: str | None = None, limit: int = 50, cursor: str | None = None) -> dict:
+    """The rectifications ordered, earliest due first, `{items, next_cursor}`: the city's all, a
+    district's its own (asking for another's is 403, as `/escalations`); `overdue`: due before today,
+    not accepted (the city's list of what to chase)."""
     _reader(actor)
     today = today_in_china(now)
-    query = (select(BulletinRectification, Bulletin).join(Bulletin, Bulletin.id == BulletinRectification.bulletin_id)
-             .order_by(BulletinRectification.due_on, BulletinRectification.district))
-    if actor.role in DISTRICT_ROLES and not may_write(actor):
-        query = query.where(BulletinRectification.district == actor.district)
-    elif district is not None:
+    query = select(BulletinRectification, Bulletin).join(Bulletin, Bulletin.id == BulletinRectification.bulletin_id)
+    mine = _own_district(actor)
+    if mine is not None:
+        if district not in (None, mine):
+            raise Forbidden("you read your own district's rectifications only")
+        district = mine
+    if district is not None:
         query = query.where(BulletinRectification.district == district)
     if overdue:
         query = query.where(BulletinRectification.done_on.is_(None), BulletinRectification.due_on < today)
-    names = _district_names(session)
-    return [rectification_json(rect, row, names, today) for rect, row in session.execute(query)]
+    if cursor:
+        due, code, last = _day_cursor(cursor, (str, str))
+        query = query.where(or_(BulletinRectification.due_on > due,
+                                and_(BulletinRectification.due_on == due, BulletinRectification.district > code),
+                                and_(BulletinRectification.due_on == due, BulletinRectification.district == code,
+                                     BulletinRectification.id > last)))
+    query = query.order_by(BulletinRectification.due_on, BulletinRectification.district,
+                           BulletinRectification.id).limit(limit + 1)
+    rows, next_cursor = page(session.execute(query).all(), limit,
+                             lambda pair: (pair[0].due_on.isoformat(), pair[0].district, pair[0].id))
+    names = district_names(session)
+    return {"items": [rectification_json(rect, row, names, today) for rect, row in rows], "next_cursor": next_cursor}
 
 
 def rectifications(session: Session, year: int) -> list[dict]:

@@ -326,6 +326,11 @@ def apply_step(session: Session, row: Case | LockedCase, parties: dict, step: St
             audit.insert_events(session, events)
             events.clear()
         ports.penalty_fell(session, row, step.event, actor_id, now)
+    if step.to_state in FINAL_STATES and step.from_state not in FINAL_STATES:
+        if events:  # the case event first in the log, then the orders it closes
+            audit.insert_events(session, events)
+            events.clear()
+        ports.case_ended(session, row, step.to_state, now)
     if step.openings and events:
         # the handoffs' events are inserted now: the case events before them go first, so the
         # log's id order (`/audit/events`) has every handoff after the case event that opened it

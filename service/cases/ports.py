@@ -35,6 +35,7 @@ _handoffs: list[HandoffsOpener] = []
 _sharers: list[Sharer] = []
 _documents: list[DocumentIssuer] = []
 _penalty_fell: list[PenaltyFell] = []
+_case_ended: list[Callable[..., Any]] = []
 
 
 def provide_opener(kind: str, opener: Opener) -> None:
@@ -68,6 +69,18 @@ def penalty_fell(*args: Any) -> Any:
     if not _penalty_fell:
         raise RuntimeError("no credit registered to revoke listings: import service.credit.service")
     return _penalty_fell[0](*args)
+
+
+def provide_case_ended(hook: Callable[..., Any]) -> None:
+    """`(session, case, state, now)`: the case reached a final state by whatever path (reject,
+    withdraw, close, transfer, designation, 提级管辖 …); oversight closes its open 督办 orders."""
+    _case_ended[:] = [hook]
+
+
+def case_ended(*args: Any) -> Any:
+    if not _case_ended:
+        raise RuntimeError("no oversight registered to close supervision orders: import service.oversight.service")
+    return _case_ended[0](*args)
 
 
 def open_handoffs(*args: Any) -> Any:

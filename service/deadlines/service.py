@@ -53,6 +53,22 @@ def inbox(session: Session, now: datetime) -> InboxChannel:
     return InboxChannel(store)
 
 
+def tell_supervisors(session: Session, district: str, kind: str, now: datetime, *, case_id: str | None = None,
+                     **context: object) -> None:
+    """A district's (enabled) supervisors hear of something in their inbox: the city's 交办, 督办 and
+    提级管辖, a transfer designated back. The one place that picks a district's supervisors to tell."""
+    channel = inbox(session, now)
+    for pid in session.scalars(select(Principal.id).where(Principal.role == Role.supervisor.value,
+                                                          Principal.district == district,
+                                                          Principal.disabled.is_(False))):
+        channel.send(render(kind, pid, case_id=case_id, **context))
+
+
+def district_names(session: Session) -> dict[str, str]:
+    """Code → name of every district, in code order (what messages, lists and bulletins show)."""
+    return dict(session.execute(select(District.code, District.name).order_by(District.code)).all())
+
+
 class _Recipients:
     """Who hears of a case's clocks: its officer and its district's supervisors; the city for escalations."""
 
@@ -78,7 +94,7 @@ def sweep(session: Session, rules: Rules, now: datetime, channel: Channel | None
     horizon = rules.calendar.add_workdays(today, rules.due_soon_workdays)
     channel = channel or inbox(session, now)
     recipients = _Recipients(session)
-    districts = dict(session.execute(select(District.code, District.name)).all())
+    districts = district_names(session)
     result = SweepResult()
     cases = session.scalars(
         select(Case).where(Case.next_due <= horizon, Case.state.not_in(FINAL_STATES)).order_by(Case.next_due)
@@ -153,7 +169,7 @@ def _overdue_supervision(session: Session, rules: Rules, now: datetime, today: d
     `supervision_reply`) is escalated once, its district's supervisors and the city told."""
     rows = session.execute(
         select(SupervisionOrder, Case).join(Case, Case.id == SupervisionOrder.case_id)
-        .where(SupervisionOrder.state == "open", SupervisionOrder.due < today)
+        .where(SupervisionOrder.state == "open", SupervisionOrder.due < today, Case.state.not_in(FINAL_STATES))
     ).all()
     for order, case in rows:
         clock = f"supervision_reply:{order.id}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Body, Query
 
 from service.cases.schemas import CaseOut
 from service.core.deps import CurrentActor, ReadSession, RuntimeDep
@@ -91,7 +91,9 @@ def reply(order_id: str, body: ReplyIn, actor: CurrentActor, runtime: RuntimeDep
 
 
 @router.post("/oversight/supervision-orders/{order_id}/close", **documented(OrderOut))
-def close(order_id: str, body: CloseIn, actor: CurrentActor, runtime: RuntimeDep) -> dict:
-    """The city closes the order (with an optional `conclusion`). 403 not the city; 409 closed already."""
+def close(order_id: str, actor: CurrentActor, runtime: RuntimeDep,
+          body: Annotated[CloseIn | None, Body()] = None) -> dict:
+    """The city closes the order (with an optional `conclusion`; the body itself may be left out).
+    403 not the city; 409 closed already."""
     with runtime.db.write() as session:
         return oversight.close(session, actor, order_id, body)

@@ -21,13 +21,14 @@ from datetime import UTC, date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from service.assistance.service import copy_case
 from service.audit import service as audit
-from service.cases import queries, registration
+from service.cases import ports, queries, registration
 from service.cases.commands import advance
 from service.cases.models import Case
 from service.cases.view import case_json, load_parties
-from service.core.models import District, Principal
 from service.core.pagination import by_time_and_id, page
+from service.deadlines.service import district_names, tell_supervisors
 from service.oversight.models import SupervisionOrder, SupervisionReply
 from service.oversight.schemas import (
     ORDER_STATE_LABELS,
@@ -41,7 +42,7 @@ from service.oversight.schemas import (
 from state_machines.case_machine import Rules, today_in_china
 from state_machines.case_table_v2 import next_state_v2
 from state_machines.errors import Forbidden, GuardFailed, InvalidData, InvalidTransition, NotFound
-from state_machines.principals import DISTRICT_ROLES, Actor
+from state_machines.principals import DISTRICT_ROLES, Actor, is_city
 from state_machines.types import CHINA_TZ
 from state_machines.vocabulary import CITY_DIVISION, FINAL_STATES, Role, Track
 
@@ -49,24 +50,6 @@ STREAM = "supervision"  # stream_type is at most 16 characters
 CLOCK = "supervision_reply"
 CLOCK_LABEL = "督办回复期限"
 OPEN_STATES = ("open", "replied")
-
-
-def is_city(actor: Actor) -> bool:
-    """The city bureau: its `city` principals and the supervisors of 150600 (its own team)."""
-    return actor.role is Role.city or (actor.role is Role.supervisor and actor.district == CITY_DIVISION)
-
-
-def _tell_supervisors(session: Session, district: str, kind: str, case_id: str, now: datetime,
-                      **context: object) -> None:
-    """The district's supervisors hear of the city's act in their inbox (交办, 督办, 提级管辖)."""
-    from notifications.messages import render
-    from service.deadlines.service import inbox
-
-    channel = inbox(session, now)
-    for pid in session.scalars(select(Principal.id).where(Principal.role == Role.supervisor.value,
-                                                          Principal.district == district,
-                                                          Principal.disabled.is_(False))):
-        channel.send(render(kind, pid, case_id=case_id, **context))
 
 
 def _city_only(actor: Actor, what: str) -> None:
@@ -83,8 +66,8 @@ def assign_case(session: Session, actor: Actor, body: AssignmentIn, rules: Rules
     _city_only(actor, "assigns cases (交办)")
     case = registration.create_case(session, actor, body, rules, prefixes, now, machine_version=machine_version,
                                     assigned=True)
-    _tell_supervisors(session, case["district"], "city_assigned", case["id"], now, number=case["number"],
-                      title=case["title"], instructions=body.instructions)
+    tell_supervisors(session, case["district"], "city_assigned", now, case_id=case["id"], number=case["number"],
+                     title=case["title"], instructions=body.instructions)
     return case
 
 
@@ -108,41 +91,22 @@ def take_over(session: Session, actor: Actor, body: TakeOverIn, rules: Rules, no
     if next_state_v2(Track(case.track), case.state, "take_over", case.facts or {}) is None:
         raise InvalidTransition(f"a case in {case.state} cannot be taken over", allowed_events=[])
     parties = load_parties(session, case.id)
-    prefixes = {code: ("", prefix) for code, prefix in rules.case_prefixes.items()}
-    new_case = registration.register_case(
-        session, actor, rules, prefixes, now=now, district=CITY_DIVISION, kind=case.kind, source="transfer",
-        title=case.title, description=case.description, sector=case.sector, venue=case.venue,
-        tags=list(case.tags or []), marks_count=case.marks_count,
-        amounts={name: getattr(case, name) for name in ("case_value", "illegal_turnover", "illegal_gains",
-                                                         "direct_loss", "unsold_stock_value")},
-        parties={role: (cp.name, cp.foreign, party) for role, (cp, party) in parties.items()},
-        received_at=now, transferred_from=case.id,
-        extra_data={"kind": case.kind, "district": CITY_DIVISION, "source": "transfer", "title": case.title,
-                    "transferred_from": case.id, "taken_over": True, "reason": body.reason},
-        machine_version=case.machine_version, violation_ended_on=case.violation_ended_on,
-        patent_type=(case.facts or {}).get("patent_type"), public_safety=bool((case.facts or {}).get("public_safety")),
-        discovered_at=case.received_at)  # the limitation counts to the original's discovery (§10.9)
+    new_case = copy_case(session, case, parties, CITY_DIVISION, actor, rules, now, extra_data={
+        "kind": case.kind, "district": CITY_DIVISION, "source": "transfer", "title": case.title,
+        "transferred_from": case.id, "taken_over": True, "reason": body.reason})
     case.transferred_to = new_case.id
     system = Actor(actor.id, Role.supervisor, case.district)
+    # its open supervision orders close as the case ends (`close_orders_of_ended_case`)
     advance(session, case, parties, system, actor.id, "take_over", {}, body.reason, rules, now,
             recorded={"taken_over": True, "new_case_id": new_case.id})
-    for order in session.scalars(select(SupervisionOrder).where(SupervisionOrder.case_id == case.id,
-                                                                SupervisionOrder.state.in_(OPEN_STATES))):
-        order.closed_at = now  # the district owes no reply on a case it no longer has
-        audit.append_to_stream(session, order, STREAM, "close", "closed", actor.id, now,
-                               {"taken_over": True, "new_case_id": new_case.id}, body.reason)
-    _tell_supervisors(session, case.district, "taken_over", case.id, now, number=case.number, title=case.title,
-                      reason=body.reason, new_number=new_case.number)
+    tell_supervisors(session, case.district, "taken_over", now, case_id=case.id, number=case.number,
+                     title=case.title, reason=body.reason, new_number=new_case.number)
     session.flush()
     return {"original_case_id": case.id, "original_state": case.state,
             "case": case_json(session, new_case, actor, rules, now)}
 
 
 # ---- 督办 ----------------------------------------------------------------------------------------
-
-def _names(session: Session) -> dict[str, str]:
-    return dict(session.execute(select(District.code, District.name)).all())
-
 
 def _visible(actor: Actor, order: SupervisionOrder) -> bool:
     if is_city(actor) or actor.role is Role.auditor:
@@ -163,13 +127,29 @@ def clock_status(order: SupervisionOrder, today: date) -> str:
     return "overdue" if today > order.due else "running"
 
 
-def order_json(session: Session, actor: Actor, order: SupervisionOrder, *, now: datetime | None = None,
-               case: Case | None = None, names: dict[str, str] | None = None) -> dict:
-    case = case or session.get(Case, order.case_id)
-    names = names if names is not None else _names(session)
-    status = clock_status(order, today_in_china(now or datetime.now(UTC)))
-    replies = session.scalars(select(SupervisionReply).where(SupervisionReply.order_id == order.id)
-                              .order_by(SupervisionReply.id))
+def orders_json(session: Session, actor: Actor, orders: list[SupervisionOrder], *,
+                now: datetime | None = None) -> list[dict]:
+    """The orders as the API shows them: their cases and replies read in one query each, not per order."""
+    if not orders:
+        return []
+    ids = [o.id for o in orders]
+    cases = {c.id: c for c in session.scalars(select(Case).where(Case.id.in_({o.case_id for o in orders})))}
+    replies: dict[str, list[SupervisionReply]] = {i: [] for i in ids}
+    for r in session.scalars(select(SupervisionReply).where(SupervisionReply.order_id.in_(ids))
+                             .order_by(SupervisionReply.id)):
+        replies[r.order_id].append(r)
+    names = district_names(session)
+    today = today_in_china(now or datetime.now(UTC))
+    return [_order_json(actor, o, cases[o.case_id], replies[o.id], names, today) for o in orders]
+
+
+def order_json(session: Session, actor: Actor, order: SupervisionOrder, *, now: datetime | None = None) -> dict:
+    return orders_json(session, actor, [order], now=now)[0]
+
+
+def _order_json(actor: Actor, order: SupervisionOrder, case: Case, replies: list[SupervisionReply],
+                names: dict[str, str], today: date) -> dict:
+    status = clock_status(order, today)
     actions = []
     if order.state != "closed":
         if actor.role is Role.supervisor and actor.district == order.district:
@@ -191,10 +171,14 @@ def order_json(session: Session, actor: Actor, order: SupervisionOrder, *, now: 
 
 def issue_order(session: Session, actor: Actor, body: OrderIn, rules: Rules, default_workdays: int,
                 now: datetime | None = None) -> dict:
-    """督办: 403 not the city, 404 no case, 409 the city's own case or an ended one, 422 a past `due`."""
+    """督办: 403 not the city, 404 no case, 409 the city's own case or an ended one, 422 a past `due`.
+
+    The case row is locked as `take_over` locks it: an order racing a take-over (or any event that
+    ends the case) waits for it and then sees the case ended, instead of opening on a case that
+    closes its orders as it ends."""
     now = now or datetime.now(UTC)
     _city_only(actor, "issues supervision orders (督办)")
-    case = session.get(Case, body.case_id)
+    case = session.scalar(select(Case).where(Case.id == body.case_id).with_for_update())
     if case is None:
         raise NotFound("no such case")
     if case.district == CITY_DIVISION:
@@ -212,10 +196,23 @@ def issue_order(session: Session, actor: Actor, body: OrderIn, rules: Rules, def
     audit.append_to_stream(session, order, STREAM, "issue", "open", actor.id, now,
                            {"case_id": case.id, "district": case.district, "expectation": body.expectation,
                             "due": due.isoformat()})
-    _tell_supervisors(session, case.district, "supervision_ordered", case.id, now, number=case.number,
-                      title=case.title, expectation=body.expectation, due=due.isoformat())
+    tell_supervisors(session, case.district, "supervision_ordered", now, case_id=case.id, number=case.number,
+                     title=case.title, expectation=body.expectation, due=due.isoformat())
     session.flush()
-    return order_json(session, actor, order, now=now, case=case)
+    return order_json(session, actor, order, now=now)
+
+
+def close_orders_of_ended_case(session: Session, case, state: str, now: datetime) -> None:
+    """A case that ends (any path to a final state) ends the district's duty to answer for it: its
+    open orders close, each by an audited `close` of the system, `{"case_ended": state}`."""
+    for order in session.scalars(select(SupervisionOrder).where(SupervisionOrder.case_id == case.id,
+                                                                SupervisionOrder.state.in_(OPEN_STATES))
+                                 .order_by(SupervisionOrder.created_at, SupervisionOrder.id).with_for_update()):
+        order.closed_at = now
+        audit.append_to_stream(session, order, STREAM, "close", "closed", "system", now, {"case_ended": state})
+
+
+ports.provide_case_ended(close_orders_of_ended_case)
 
 
 def _order(session: Session, actor: Actor, order_id: str, *, lock: bool = False) -> SupervisionOrder:
@@ -248,7 +245,9 @@ def reply(session: Session, actor: Actor, order_id: str, body: ReplyIn, now: dat
     return order_json(session, actor, order, now=now)
 
 
-def close(session: Session, actor: Actor, order_id: str, body: CloseIn, now: datetime | None = None) -> dict:
+def close(session: Session, actor: Actor, order_id: str, body: CloseIn | None = None,
+          now: datetime | None = None) -> dict:
+    """The city closes an order, with or without a `conclusion` (no body at all is fine)."""
     now = now or datetime.now(UTC)
     order = _order(session, actor, order_id, lock=True)
     _city_only(actor, "closes supervision orders")
@@ -256,7 +255,7 @@ def close(session: Session, actor: Actor, order_id: str, body: CloseIn, now: dat
         raise InvalidTransition("the order is closed already", allowed_events=[])
     order.closed_at = now
     audit.append_to_stream(session, order, STREAM, "close", "closed", actor.id, now,
-                           {"conclusion": body.conclusion} if body.conclusion else {})
+                           {"conclusion": body.conclusion} if body and body.conclusion else {})
     session.flush()
     return order_json(session, actor, order, now=now)
 
@@ -280,8 +279,7 @@ def list_orders(session: Session, actor: Actor, *, state: str | None = None, dis
         query = query.where(SupervisionOrder.case_id == case_id)
     query = by_time_and_id(query, SupervisionOrder.created_at, SupervisionOrder.id, cursor, limit, newest_first=True)
     rows, next_cursor = page(session.scalars(query), limit, lambda o: (o.created_at.isoformat(), o.id))
-    names = _names(session)
-    return {"items": [order_json(session, actor, o, names=names) for o in rows], "next_cursor": next_cursor}
+    return {"items": orders_json(session, actor, rows), "next_cursor": next_cursor}
 
 
 def orders_for_case(session: Session, actor: Actor, case_id: str) -> list[dict]:
@@ -292,8 +290,7 @@ def orders_for_case(session: Session, actor: Actor, case_id: str) -> list[dict]:
     queries.check_visible(session, actor, case_id)
     orders = session.scalars(select(SupervisionOrder).where(SupervisionOrder.case_id == case_id)
                              .order_by(SupervisionOrder.created_at, SupervisionOrder.id))
-    names = _names(session)
-    return [order_json(session, actor, o, names=names) for o in orders if _visible(actor, o)]
+    return orders_json(session, actor, [o for o in orders if _visible(actor, o)])
 
 
 def open_orders(session: Session, actor: Actor, limit: int = 200) -> list[dict]:
@@ -303,6 +300,5 @@ def open_orders(session: Session, actor: Actor, limit: int = 200) -> list[dict]:
         if actor.role not in DISTRICT_ROLES:
             return []
         query = query.where(SupervisionOrder.district == actor.district)
-    names = _names(session)
-    return [order_json(session, actor, o, names=names)
-            for o in session.scalars(query.order_by(SupervisionOrder.due, SupervisionOrder.id).limit(limit))]
+    return orders_json(session, actor,
+                       list(session.scalars(query.order_by(SupervisionOrder.due, SupervisionOrder.id).limit(limit))))

@@ -7,11 +7,11 @@ import threading
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from service.bulletins import reminders
 from service.bulletins import service as bulletins
-from service.bulletins.models import Bulletin
+from service.bulletins.models import Bulletin, BulletinRectification
 from service.cases.models import Event
 from service.core.reference_data import DISTRICTS
 from service.core.runtime import Runtime
@@ -40,7 +40,7 @@ def people(api: Api) -> dict[str, str]:
 
 
 def draft_body(**overrides) -> dict:
-    return {"title": "关于全市知识产权行政保护工作情况的通报", "from": days(-30), "to": days(0),
+    return {"title": "关于全市知识产权行政保护工作情况的通报", "from": days(-31), "to": days(-1),
             "commendations": [{"district": A, "text": "案件办结及时，成效明显。"}],
             "criticisms": [{"district": B, "text": "超期案件较多，保护工作薄弱。", "rectify_by": days(30)}],
             **overrides}
@@ -226,8 +226,11 @@ def test_a_criticism_is_answered_by_its_district_and_accepted_by_the_city(
 def test_overdue_rectifications_are_listed_to_the_city_and_told_once(
         api: Api, people: dict, runtime: Runtime) -> None:
     body = issued(api, people, **{"from": days(-100), "to": days(-40)}, criticisms=[
-        {"district": B, "text": "超期案件多。", "rectify_by": days(-10)},
+        {"district": B, "text": "超期案件多。", "rectify_by": days(1)},
         {"district": C, "text": "办案数少。", "rectify_by": days(10)}])
+    with runtime.db.write() as session:  # time passes: B's date is ten days gone
+        session.execute(update(BulletinRectification).where(BulletinRectification.district == B)
+                        .values(due_on=TODAY - timedelta(days=10)))
     overdue = api.get(people["city"], "/bulletins/rectifications", overdue="true").json()["items"]
     assert [(r["district"], r["overdue"]) for r in overdue] == [(B, True)]
     assert len(api.get(people["city"], "/bulletins/rectifications").json()["items"]) == 2

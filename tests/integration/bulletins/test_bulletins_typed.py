@@ -44,7 +44,8 @@ def test_real_answers_fit_the_models(api: Api) -> None:
         return valid(model, api.client.post(f"/api/v1{path}", json=body, headers=bearer(token)), status)
 
     draft = post(BulletinDetailOut, city, "/bulletins", {
-        "title": "通报", "from": (today - timedelta(days=20)).isoformat(), "to": today.isoformat(),
+        "title": "通报", "from": (today - timedelta(days=20)).isoformat(),
+        "to": (today - timedelta(days=1)).isoformat(),
         "commendations": [{"district": "150602", "text": "好"}],
         "criticisms": [{"district": "150603", "text": "差", "rectify_by": (today + timedelta(days=9)).isoformat()}]},
         201)
