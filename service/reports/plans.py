@@ -52,6 +52,13 @@ def decode_attachment(attachment: dict | None) -> tuple[str, str, bytes] | None:
 
 def submit(session: Session, *, actor_id: str, district: str, year: int, plan: str, responsible: dict,
            liaison: dict, attachment: tuple[str, str, bytes] | None, now: datetime) -> ActionPlan:
+    with session.no_autoflush:  # the insert waits for the flush below, where a racing twin is caught
+        return _submit(session, actor_id=actor_id, district=district, year=year, plan=plan,
+                       responsible=responsible, liaison=liaison, attachment=attachment, now=now)
+
+
+def _submit(session: Session, *, actor_id: str, district: str, year: int, plan: str, responsible: dict,
+            liaison: dict, attachment: tuple[str, str, bytes] | None, now: datetime) -> ActionPlan:
     row = session.scalar(select(ActionPlan).where(ActionPlan.district == district, ActionPlan.year == year)
                          .with_for_update())
     digest = hashlib.sha256(attachment[2]).hexdigest() if attachment else None

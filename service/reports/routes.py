@@ -134,10 +134,13 @@ def submit(body: SubmissionIn, actor: CurrentActor, runtime: RuntimeDep) -> dict
     period = reports.Period.month(body.month)
     if period.end >= now.astimezone(CHINA_TZ).date():
         raise GuardFailed("a month is submitted after it has ended")
-    with runtime.db.write() as session:
-        versions = list(session.scalars(select(ReportSubmission).where(
-            ReportSubmission.district == actor.district, ReportSubmission.month == body.month)
-            .order_by(ReportSubmission.revision)))
+    with runtime.db.write() as session, session.no_autoflush:
+        # Corrections serialise on the month's first version: once its row is locked, the versions
+        # read next include every correction committed meanwhile, so the next revision is free.
+        mine = (ReportSubmission.district == actor.district, ReportSubmission.month == body.month)
+        session.scalar(select(ReportSubmission.id).where(*mine, ReportSubmission.revision == 1).with_for_update())
+        versions = list(session.scalars(select(ReportSubmission).where(*mine).order_by(ReportSubmission.revision)
+                                        .execution_options(populate_existing=True)))
         if versions and not (body.reason and body.reason.strip()):
             raise GuardFailed(f"{body.month} was submitted already; its figures are frozen: "
                               "a correction is a new version and gives its reason")
@@ -170,7 +173,7 @@ def submit(body: SubmissionIn, actor: CurrentActor, runtime: RuntimeDep) -> dict
                       "changed": {k: [before.get(k), v] for k, v in figures.items() if before.get(k) != v}},
                 reason=body.reason, prev_hash=first.head_hash)
             first.version, first.head_hash = first.version + 1, recorded.hash
-        try:  # two first submissions racing: the unique constraint lets one through
+        try:  # two first submissions racing: the unique constraint lets one through (no autoflush before)
             session.flush()
         except IntegrityError as exc:
             raise GuardFailed("another version of this month was submitted at the same moment: retry") from exc

@@ -37,6 +37,13 @@ def figures_period(year: int, period: str) -> reports.Period:
 
 def submit(session: Session, *, actor_id: str, district: str, year: int, period: str, sections: dict[str, str],
            now: datetime) -> DistrictSummary:
+    with session.no_autoflush:  # the insert waits for the flush below, where a racing twin is caught
+        return _submit(session, actor_id=actor_id, district=district, year=year, period=period,
+                       sections=sections, now=now)
+
+
+def _submit(session: Session, *, actor_id: str, district: str, year: int, period: str,
+            sections: dict[str, str], now: datetime) -> DistrictSummary:
     exists = session.scalar(select(DistrictSummary.id).where(
         DistrictSummary.district == district, DistrictSummary.year == year, DistrictSummary.period == period))
     if exists:

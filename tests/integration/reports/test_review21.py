@@ -1,0 +1,45 @@
+"""Review 21's findings on the reporting calendar: races, guards, reminders and the submissions list."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from fastapi.testclient import TestClient
+
+from tests.helpers import Api, all_at_once, bearer
+
+A, B = "150602", "150603"
+SUBMISSIONS = "/api/v1/reports/monthly/submissions"
+CONTACT = {"name": "张三", "post": "科长", "phone": "13812345678", "email": "a@b.cn"}
+SECTIONS = {"progress": "一、工作开展情况：开展专项检查十二次。", "results": "查办案件三件。",
+            "problems": "人手不足。", "next_steps": "继续加强。"}
+
+
+def at(day: str, hour: int = 10) -> datetime:
+    y, m, d = map(int, day.split("-"))
+    return datetime(y, m, d, hour - 8, tzinfo=UTC)
+
+
+def test_racing_corrections_serialise_into_revisions(api: Api, client: TestClient) -> None:
+    sup, auditor = api.principal("supervisor", A), api.principal("auditor")
+    firsts = all_at_once(4, lambda i: client.post(SUBMISSIONS, json={"month": "2026-01"},
+                                                  headers=bearer(sup)).status_code)
+    assert sorted(firsts) == [201, 409, 409, 409]
+    corrections = all_at_once(4, lambda i: client.post(SUBMISSIONS, json={"month": "2026-01", "reason": f"更正{i}"},
+                                                       headers=bearer(sup)).status_code)
+    assert set(corrections) <= {201, 409} and corrections.count(201) >= 1
+    versions = client.get(f"{SUBMISSIONS}/{A}/2026-01/versions", headers=bearer(auditor)).json()["versions"]
+    assert [v["version"] for v in versions] == list(range(1, 2 + corrections.count(201)))
+    assert client.get("/api/v1/audit/verify", headers=bearer(auditor)).json()["ok"] is True
+
+
+def test_racing_first_action_plans_let_one_through(api: Api, client: TestClient) -> None:
+    sup, auditor = api.principal("supervisor", A), api.principal("auditor")
+
+    def plan(i: int) -> int:
+        return client.post("/api/v1/reports/action-plans", headers=bearer(sup), json={
+            "year": 2026, "plan": "一、工作目标" * (4 + i), "responsible": CONTACT, "liaison": CONTACT}).status_code
+
+    codes = all_at_once(4, plan)
+    assert set(codes) <= {201, 409} and codes.count(201) >= 1
+    assert client.get("/api/v1/audit/verify", headers=bearer(auditor)).json()["ok"] is True
