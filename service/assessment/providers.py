@@ -34,10 +34,23 @@ Provider = Callable[[Session, int], dict[str, Evidence]]
 IDS_SHOWN = 50
 """The most case ids an item lists per district; beyond, the figures and the link say the rest."""
 
+CITY_CLOCKS = frozenset({"designation"})
+"""Bureau clocks that are the city's, not the district's (SPEC §10.9: 指定管辖 is the city bureau's)."""
 BUREAU_CLOCKS: tuple[str, ...] = tuple(sorted({name for table in CLOCKS_BY_VERSION.values()
                                                for name, spec in table.items()
-                                               if spec.owner is Owner.bureau and not spec.option}))
-"""The bureau's duties (an option such as applying for enforcement is no duty): what timeliness counts."""
+                                               if spec.owner is Owner.bureau and not spec.option
+                                               and name not in CITY_CLOCKS}))
+"""The district bureau's own duties (an option such as applying for enforcement is no duty, the
+city's designation is not the district's): what timeliness and 超期督办 count."""
+OWN_PREFIXES = ("supervision_reply:",)
+"""Escalations of the district's own duties that run on another row (a 督办 order's reply, one per
+order): counted in 超期督办 and nowhere else. A partner's handoff answer, an assistance answer and a
+disputed transfer waiting for the city are not the district's own duties: never counted."""
+
+
+def _own_escalation():
+    """The escalations of the district's own bureau duties, by clock name."""
+    return or_(Escalation.clock.in_(BUREAU_CLOCKS), *[Escalation.clock.startswith(p) for p in OWN_PREFIXES])
 
 
 def year_bounds(year: int) -> tuple[datetime, datetime]:
@@ -109,7 +122,7 @@ def clock_timeliness(session: Session, year: int) -> dict[str, Evidence]:
                                        "first": f"{year}-01-01",
                                        "last": f"{year}-12-31", "today": today().isoformat()}).all()
     late_ids = _ids(session.execute(select(Escalation.district, Escalation.case_id).where(
-        Escalation.due >= date(year, 1, 1), Escalation.due <= date(year, 12, 31))
+        Escalation.due >= date(year, 1, 1), Escalation.due <= date(year, 12, 31), Escalation.clock.in_(BUREAU_CLOCKS))
         .order_by(Escalation.district, Escalation.due, Escalation.case_id)).all())
     out = {}
     for district, on_time, late, open_late in rows:
@@ -123,7 +136,7 @@ def clock_timeliness(session: Session, year: int) -> dict[str, Evidence]:
 
 def escalations(session: Session, year: int) -> dict[str, Evidence]:
     """超期督办: the bureau's overdue clocks reported to the city whose due day fell in the year."""
-    in_year = and_(Escalation.due >= date(year, 1, 1), Escalation.due <= date(year, 12, 31))
+    in_year = and_(Escalation.due >= date(year, 1, 1), Escalation.due <= date(year, 12, 31), _own_escalation())
     counts = dict(session.execute(select(Escalation.district, func.count()).where(in_year)
                                   .group_by(Escalation.district)).all())
     ids = _ids(session.execute(select(Escalation.district, Escalation.case_id).where(in_year)
