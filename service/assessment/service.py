@@ -12,7 +12,7 @@ from collections import defaultdict
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from service.assessment.models import AssessmentAdjustment
@@ -22,7 +22,7 @@ from service.core.config import Settings
 from service.core.models import District
 from state_machines import assessment as rules_module
 from state_machines.assessment import Rules
-from state_machines.errors import Forbidden, InvalidData
+from state_machines.errors import Forbidden, GuardFailed, InvalidData
 from state_machines.principals import DISTRICT_ROLES, OVERSIGHT_ROLES, Actor
 from state_machines.vocabulary import CITY_DIVISION, Role
 
@@ -106,6 +106,14 @@ def adjust(session: Session, actor: Actor, settings: Settings, body: dict, now: 
     reason = body["reason"].strip()
     if len(reason) < 4:
         raise InvalidData("a documented reason is needed (at least 4 characters)", fields=["reason"])
+    # The cap is the district-year's total: adjustments of one district queue on its row, so two
+    # adjustments at the same moment cannot each fit under the cap and together exceed it.
+    session.scalar(select(District.code).where(District.code == district).with_for_update())
+    before = Decimal(str(session.scalar(select(func.sum(AssessmentAdjustment.points)).where(
+        AssessmentAdjustment.district == district, AssessmentAdjustment.year == year)) or 0)).quantize(Decimal("0.01"))
+    if abs(before + points) > limit:
+        raise GuardFailed(f"{district}'s {year} adjustments total {before:+.2f}; with {points:+.2f} they would "
+                          f"be {before + points:+.2f}, beyond the cap of ±{limit} for a district's year")
     row = AssessmentAdjustment(id=str(uuid.uuid4()), district=district, year=year, points=points, reason=reason,
                                state="recorded", created_by=actor.id, created_at=now, updated_at=now, version=0,
                                head_hash=None)

@@ -8,7 +8,7 @@ from datetime import date
 
 from service.core.runtime import Runtime
 from service.deadlines.models import Escalation
-from tests.helpers import Api
+from tests.helpers import Api, bearer
 
 from .test_assessment import EXPECTED, YEAR, A, _at, _case, _clock, _seed
 
@@ -33,3 +33,36 @@ def test_only_the_districts_own_bureau_duties_count(api: Api, runtime: Runtime) 
                          due=date(2025, 8, 10), created_at=_at("2025-08-11")))
     rows = {r["district"]: r for r in api.get(api.principal("city"), "/assessment", year=YEAR).json()["districts"]}
     assert {i["key"]: i["value"] for i in rows[A]["items"]}["overdue"] == 3
+
+
+ADJUST = "/api/v1/assessment/adjustments"
+
+
+def _adjust(api: Api, token: str, points: object, district: str = A):
+    return api.client.post(ADJUST, headers=bearer(token),
+                           json={"district": district, "year": YEAR, "points": points, "reason": "表彰奖励加分"})
+
+
+def test_the_adjustment_cap_is_the_district_years_total(api: Api) -> None:
+    city, auditor = api.principal("city"), api.principal("auditor")
+    assert _adjust(api, city, "6").status_code == 201
+    over = _adjust(api, city, "4.01")
+    assert over.status_code == 409 and over.json()["error"]["code"] == "guard_failed"
+    assert "10" in over.json()["error"]["message"] and "+6.00" in over.json()["error"]["message"]
+    assert _adjust(api, city, "4").status_code == 201
+    assert _adjust(api, city, -20).status_code == 422  # one beyond the cap alone: the input's fault
+    assert _adjust(api, city, "-15").status_code == 422
+    assert _adjust(api, city, "-10").status_code == 201  # back to 0
+    assert _adjust(api, city, "10", district="150603").status_code == 201  # another district's own cap
+    rows = {r["district"]: r for r in api.get(auditor, "/assessment", year=YEAR).json()["districts"]}
+    assert rows[A]["adjustment"] == 0 and len(rows[A]["adjustments"]) == 3
+    assert api.get(auditor, "/audit/verify").json()["ok"] is True
+
+
+def test_adjustment_points_are_ascii(api: Api) -> None:
+    city = api.principal("city")
+    for bad in ("1_0", "１０", "٣", "1e1", " 1", "+-1", True):
+        response = _adjust(api, city, bad)
+        assert response.status_code == 422, (bad, response.text)
+    assert _adjust(api, city, "-1.5").status_code == 201 and _adjust(api, city, "+2").status_code == 201
+    assert _adjust(api, city, 1.25).status_code == 201
