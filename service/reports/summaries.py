@@ -44,11 +44,15 @@ def submit(session: Session, *, actor_id: str, district: str, year: int, period:
 
 def _submit(session: Session, *, actor_id: str, district: str, year: int, period: str,
             sections: dict[str, str], now: datetime) -> DistrictSummary:
+    due = calendar.summary_due(year, period)
+    earliest = due.replace(day=1)  # the period's last month has begun: a summary written earlier is premature
+    if now.astimezone(CHINA_TZ).date() < earliest:
+        raise GuardFailed(f"the {year} {PERIODS[period]} covers the figures to {due}: it is submitted from "
+                          f"{earliest} on, not earlier")
     exists = session.scalar(select(DistrictSummary.id).where(
         DistrictSummary.district == district, DistrictSummary.year == year, DistrictSummary.period == period))
     if exists:
         raise GuardFailed(f"the {year} {PERIODS[period]} was submitted already; it is frozen")
-    due = calendar.summary_due(year, period)
     figures = reports.monthly(session, figures_period(year, period), district)
     snapshot = {"period": figures["period"], "figures": figures["figures"]}
     row = DistrictSummary(id=str(uuid.uuid4()), district=district, year=year, period=period, sections=sections,

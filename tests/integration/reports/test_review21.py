@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import time_machine
 from fastapi.testclient import TestClient
 
+from service.core.runtime import Runtime
+from service.reports import reminders as report_reminders
 from tests.helpers import Api, all_at_once, bearer
 
 A, B = "150602", "150603"
@@ -43,3 +46,27 @@ def test_racing_first_action_plans_let_one_through(api: Api, client: TestClient)
     codes = all_at_once(4, plan)
     assert set(codes) <= {201, 409} and codes.count(201) >= 1
     assert client.get("/api/v1/audit/verify", headers=bearer(auditor)).json()["ok"] is True
+
+
+def test_a_summary_waits_for_its_periods_last_month(api: Api) -> None:
+    sup, path = api.principal("supervisor", A), "/api/v1/reports/summaries"
+    with time_machine.travel(at("2026-05-31"), tick=False):
+        for body in ({"year": 2026, "period": "midyear"}, {"year": 2027, "period": "midyear"},
+                     {"year": 2026, "period": "annual"}):
+            early = api.client.post(path, json={**body, **SECTIONS}, headers=bearer(sup))
+            assert early.status_code == 409 and early.json()["error"]["code"] == "guard_failed", early.text
+        first = api.client.post(path, json={"year": 2026, "period": "midyear", **SECTIONS}, headers=bearer(sup))
+        assert "2026-06-01" in first.json()["error"]["message"]
+    with time_machine.travel(at("2026-06-01"), tick=False):  # nothing early blocked the real one
+        made = api.client.post(path, json={"year": 2026, "period": "midyear", **SECTIONS}, headers=bearer(sup))
+        assert made.status_code == 201, made.text
+
+
+def test_due_soon_reminders_skip_the_districts_that_submitted(api: Api, runtime: Runtime) -> None:
+    sup = api.principal("supervisor", A)
+    api.principal("supervisor", B)
+    with time_machine.travel(at("2026-12-10"), tick=False):
+        assert api.client.post(SUBMISSIONS, json={"month": "2026-11"}, headers=bearer(sup)).status_code == 201
+    with runtime.db.write() as session:
+        reminded = report_reminders.remind(session, at("2026-12-16"))["reminded"]
+    assert B in reminded and A not in reminded
