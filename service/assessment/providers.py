@@ -26,11 +26,14 @@ from service.deadlines.models import Escalation
 from service.reports import period as calendar
 from service.reports import timeliness
 from state_machines.assessment import Evidence, Item
+from state_machines.case_machine import today_in_china
 from state_machines.clocks import Owner
 from state_machines.clocks_v2 import CLOCKS_BY_VERSION
 from state_machines.types import CHINA_TZ
 
 Provider = Callable[[Session, int], dict[str, Evidence]]
+Owed = Mapping[str, dict]
+"""`timeliness.on_time`'s answer: {district: {"monthly": (on time, due), "summaries": …, "action_plan": …}}."""
 IDS_SHOWN = 50
 """The most case ids an item lists per district; beyond, the figures and the link say the rest."""
 
@@ -60,7 +63,7 @@ def year_bounds(year: int) -> tuple[datetime, datetime]:
 
 
 def today() -> date:
-    return datetime.now(UTC).astimezone(CHINA_TZ).date()
+    return today_in_china(datetime.now(UTC))
 
 
 def board_link(district: str, **filters: object) -> str:
@@ -203,12 +206,12 @@ def rectifications(session: Session, year: int) -> dict[str, Evidence]:
     return out
 
 
-def reports_on_time(session: Session, year: int) -> dict[str, Evidence]:
+def reports_on_time(session: Session, year: int, owed: Owed | None = None) -> dict[str, Evidence]:
     """统计报表: the year's statistical months whose due date has passed (`IPCASE_STAT_MONTH`,
     `IPCASE_STAT_DUE`), first submitted by it / those months (the reporting calendar's count)."""
     out = {}
-    for district, owed in timeliness.on_time(session, year, today()).items():
-        on_time, due = owed["monthly"]
+    for district, counts in (owed if owed is not None else timeliness.on_time(session, year, today())).items():
+        on_time, due = counts["monthly"]
         if due:
             out[district] = Evidence(on_time / due, {"months": due, "on_time": on_time,
                                                      "late_or_missing": due - on_time},
@@ -263,14 +266,14 @@ def cases(session: Session, year: int, *, filters: Mapping[str, object]) -> dict
     return case_counts(session, year, {"_": filters})["_"]
 
 
-def summaries_on_time(session: Session, year: int) -> dict[str, Evidence]:
+def summaries_on_time(session: Session, year: int, owed: Owed | None = None) -> dict[str, Evidence]:
     """半年/年度总结 by their due dates (`IPCASE_SUMMARY_MIDYEAR_DUE`, `IPCASE_SUMMARY_ANNUAL_DUE`), and the
     year's action plan by `IPCASE_ACTION_PLAN_DUE`: reports on time / reports due."""
     out = {}
-    for district, owed in timeliness.on_time(session, year, today()).items():
-        on_time, due = owed["summaries"]
-        plan_due = int(calendar.action_plan_due(year) < today())
-        plan_on_time = int(bool(owed["action_plan"])) if plan_due else 0
+    plan_due = int(calendar.action_plan_due(year) < today())
+    for district, counts in (owed if owed is not None else timeliness.on_time(session, year, today())).items():
+        on_time, due = counts["summaries"]
+        plan_on_time = int(bool(counts["action_plan"])) if plan_due else 0
         if due + plan_due:
             out[district] = Evidence((on_time + plan_on_time) / (due + plan_due),
                                      {"summaries": due, "summaries_on_time": on_time,
@@ -291,7 +294,13 @@ PROVIDERS: dict[str, Provider] = {
 PROVIDER_NAMES: tuple[str, ...] = (*PROVIDERS, "cases")
 
 
-def provider_for(item: Item) -> Provider:
+ON_TIME_PROVIDERS = frozenset({"reports_on_time", "summaries_on_time"})
+"""Providers that read the reporting calendar's count (`timeliness.on_time`): computed once, given to both."""
+
+
+def provider_for(item: Item, owed: Owed | None = None) -> Provider:
     if item.provider == "cases":
         return partial(cases, filters=item.filter)
+    if item.provider in ON_TIME_PROVIDERS and owed is not None:
+        return partial(PROVIDERS[item.provider], owed=owed)
     return PROVIDERS[item.provider]

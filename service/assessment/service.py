@@ -16,14 +16,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from service.assessment.models import AssessmentAdjustment
-from service.assessment.providers import PROVIDER_NAMES, case_counts, provider_for
+from service.assessment.providers import PROVIDER_NAMES, case_counts, provider_for, today
 from service.audit.service import append_to_stream
 from service.core.config import Settings
 from service.core.models import District
+from service.reports import access, timeliness
+from service.reports.timeliness import reporting_districts
 from state_machines import assessment as rules_module
 from state_machines.assessment import Rules
 from state_machines.errors import Forbidden, GuardFailed, InvalidData
-from state_machines.principals import DISTRICT_ROLES, OVERSIGHT_ROLES, Actor
+from state_machines.principals import DISTRICT_ROLES, Actor
 from state_machines.vocabulary import CITY_DIVISION, Role
 
 FIRST_YEAR, LAST_YEAR = 1990, 2100  # SPEC §10.8
@@ -35,14 +37,10 @@ def rules(settings: Settings) -> Rules:
 
 
 def _scope(actor: Actor, district: str | None) -> str | None:
-    """None: every district; else the one district the caller may read."""
-    if actor.role in DISTRICT_ROLES:
-        if district not in (None, actor.district):
-            raise Forbidden("a district reads its own assessment only")
-        return actor.district
-    if actor.role not in OVERSIGHT_ROLES:
-        raise Forbidden(f"role {actor.role} does not read the assessment")
-    return district
+    """None: every district; else the one district the caller may read (the city bureau is not assessed)."""
+    if actor.role in DISTRICT_ROLES and actor.district == CITY_DIVISION:
+        raise Forbidden("the city bureau assesses the districts; it has no assessment of its own")
+    return access.scope(actor, district, "assessment")
 
 
 def _check_year(year: int) -> None:
@@ -50,10 +48,8 @@ def _check_year(year: int) -> None:
         raise InvalidData(f"year must be {FIRST_YEAR}..{LAST_YEAR}", fields=["year"])
 
 
-def assessed_districts(session: Session) -> dict[str, str]:
-    """Every district but the city bureau itself, which does the assessing."""
-    return dict(session.execute(select(District.code, District.name).where(District.code != CITY_DIVISION)
-                                .order_by(District.code)).all())
+assessed_districts = reporting_districts
+"""Every district but the city bureau itself, which does the assessing: those that owe the reports."""
 
 
 def adjustments(session: Session, year: int) -> list[AssessmentAdjustment]:
@@ -71,7 +67,8 @@ def assessment(session: Session, actor: Actor, settings: Settings, year: int, di
         raise InvalidData(f"unknown district {scope}", fields=["district"])
     counted = {item.key: item.filter for item in configured.items if item.provider == "cases"}
     evidence = case_counts(session, year, counted) if counted else {}  # one pass for every count item
-    evidence |= {item.key: provider_for(item)(session, year)
+    owed = timeliness.on_time(session, year, today())  # once, for the report and the summary items
+    evidence |= {item.key: provider_for(item, owed)(session, year)
                  for item in configured.items if item.provider != "cases"}
     recorded = adjustments(session, year)
     adjusted: dict[str, float] = defaultdict(float)

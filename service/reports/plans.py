@@ -23,6 +23,7 @@ from service.core.config import get_settings
 from service.reports import period as calendar
 from service.reports.models import ActionPlan
 from service.reports.timeliness import reporting_districts
+from state_machines.case_machine import today_in_china
 from state_machines.errors import GuardFailed, InvalidData
 from state_machines.types import CHINA_TZ
 
@@ -85,8 +86,7 @@ def _submit(session: Session, *, actor_id: str, district: str, year: int, plan: 
     return row
 
 
-def _day(moment: datetime):
-    return moment.astimezone(CHINA_TZ).date()
+_day = today_in_china  # the China date of a moment
 
 
 def plan_json(row: ActionPlan) -> dict:

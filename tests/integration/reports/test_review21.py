@@ -70,3 +70,34 @@ def test_due_soon_reminders_skip_the_districts_that_submitted(api: Api, runtime:
     with runtime.db.write() as session:
         reminded = report_reminders.remind(session, at("2026-12-16"))["reminded"]
     assert B in reminded and A not in reminded
+
+
+def test_the_city_bureau_submits_nothing_it_does_not_owe(api: Api) -> None:
+    city_supervisor = api.principal("supervisor", "150600")
+    with time_machine.travel(at("2026-06-10"), tick=False):
+        for path, body in (("/reports/monthly/submissions", {"month": "2026-05"}),
+                           ("/reports/action-plans", {"year": 2026, "plan": "一、工作目标" * 4,
+                                                      "responsible": CONTACT, "liaison": CONTACT}),
+                           ("/reports/summaries", {"year": 2026, "period": "midyear", **SECTIONS})):
+            refused = api.client.post(f"/api/v1{path}", json=body, headers=bearer(city_supervisor))
+            assert refused.status_code == 403 and "150600" in refused.json()["error"]["message"], (path, refused.text)
+    assert api.get(city_supervisor, "/reports/monthly/submissions").json()["items"] == []
+    refused = api.get(city_supervisor, "/assessment", year=2026)
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "forbidden"
+
+
+def test_the_older_summary_route_ends_on_the_configured_due_day(api: Api, monkeypatch) -> None:
+    from service.core.config import get_settings
+
+    monkeypatch.setenv("IPCASE_SUMMARY_MIDYEAR_DUE", "06-30")
+    monkeypatch.setenv("IPCASE_SUMMARY_ANNUAL_DUE", "12-05")
+    get_settings.cache_clear()
+    try:
+        city = api.principal("city")
+        for period, end in (("midyear", "2026-06-30"), ("annual", "2026-12-05")):
+            report = api.get(city, "/reports/summary", year=2026, period=period, format="json").json()
+            assert report["period"] == {"from": "2026-01-01", "to": end}
+    finally:
+        monkeypatch.delenv("IPCASE_SUMMARY_MIDYEAR_DUE")
+        monkeypatch.delenv("IPCASE_SUMMARY_ANNUAL_DUE")
+        get_settings.cache_clear()
