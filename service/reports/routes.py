@@ -9,11 +9,12 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 from pydantic import Field
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from service.audit import service as audit
 from service.core.deps import CurrentActor, ReadSession, RuntimeDep
+from service.core.pagination import decode_cursor, page
 from service.core.schemas import ERRORS, Strict, documented
 from service.reports import access
 from service.reports import figures as reports
@@ -180,16 +181,42 @@ def submission_json(row: ReportSubmission) -> dict:
 
 @router.get("/reports/monthly/submissions", **documented(SubmissionPage))
 def submissions(actor: CurrentActor, session: ReadSession, month: Month = None,
-                district: Annotated[str | None, Query(max_length=6)] = None) -> dict:
-    """Every version of every submission in scope, oldest first (the city sees corrections side by side)."""
-    query = select(ReportSubmission).order_by(ReportSubmission.month, ReportSubmission.district,
-                                              ReportSubmission.revision)
+                district: Annotated[str | None, Query(max_length=6)] = None,
+                limit: Annotated[int, Query(ge=1, le=500)] = 50,
+                cursor: Annotated[str | None, Query(max_length=200)] = None) -> dict:
+    """Every version of every submission in scope, by month, district and version, a page at a time
+    (SPEC §6); without the frozen reports, which one version's read gives."""
+    query = select(ReportSubmission)
     scope = access.scope(actor, district)
     if scope:
         query = query.where(ReportSubmission.district == scope)
     if month:
         query = query.where(ReportSubmission.month == month)
-    return {"items": [submission_json(r) for r in session.scalars(query)], "next_cursor": None}
+    if cursor:
+        m, d, r = decode_cursor(cursor, (str, str, int))
+        query = query.where(or_(ReportSubmission.month > m,
+                                and_(ReportSubmission.month == m, ReportSubmission.district > d),
+                                and_(ReportSubmission.month == m, ReportSubmission.district == d,
+                                     ReportSubmission.revision > r)))
+    query = query.order_by(ReportSubmission.month, ReportSubmission.district, ReportSubmission.revision)
+    rows, next_cursor = page(session.scalars(query.limit(limit + 1)), limit,
+                             lambda r: (r.month, r.district, r.revision))
+    return {"items": [{k: v for k, v in submission_json(r).items() if k != "snapshot"} for r in rows],
+            "next_cursor": next_cursor}
+
+
+@router.get("/reports/monthly/submissions/{district}/{month}/versions/{version}", **documented(SubmissionOut))
+def submission(actor: CurrentActor, session: ReadSession, district: Annotated[str, Path(max_length=6)],
+               month: Annotated[str, Path(pattern=MONTH_PATTERN)],
+               version: Annotated[int, Path(ge=1, le=10_000)]) -> dict:
+    """One version of a month's submission with its frozen 附件1 and 附件2."""
+    scope = access.scope(actor, district)
+    row = session.scalar(select(ReportSubmission).where(ReportSubmission.district == scope,
+                                                        ReportSubmission.month == month,
+                                                        ReportSubmission.revision == version))
+    if row is None:
+        raise NotFound(f"{district} has no version {version} of {month}")
+    return submission_json(row)
 
 
 

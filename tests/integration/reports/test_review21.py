@@ -101,3 +101,26 @@ def test_the_older_summary_route_ends_on_the_configured_due_day(api: Api, monkey
         monkeypatch.delenv("IPCASE_SUMMARY_MIDYEAR_DUE")
         monkeypatch.delenv("IPCASE_SUMMARY_ANNUAL_DUE")
         get_settings.cache_clear()
+
+
+def test_submissions_are_listed_a_page_at_a_time_without_snapshots(api: Api) -> None:
+    sup, city = api.principal("supervisor", A), api.principal("city")
+    with time_machine.travel(at("2026-06-10"), tick=False):
+        for month in ("2026-01", "2026-02", "2026-03"):
+            assert api.client.post(SUBMISSIONS, json={"month": month}, headers=bearer(sup)).status_code == 201
+        assert api.client.post(SUBMISSIONS, json={"month": "2026-02", "reason": "更正数据"},
+                               headers=bearer(sup)).status_code == 201
+    seen, cursor = [], None
+    while True:
+        body = api.get(city, "/reports/monthly/submissions", limit=3, **({"cursor": cursor} if cursor else {})).json()
+        assert len(body["items"]) <= 3 and all("snapshot" not in i for i in body["items"])
+        seen += [(i["month"], i["version"]) for i in body["items"]]
+        if not (cursor := body["next_cursor"]):
+            break
+    assert seen == [("2026-01", 1), ("2026-02", 1), ("2026-02", 2), ("2026-03", 1)]
+    assert api.get(city, "/reports/monthly/submissions", cursor="forged.x").status_code == 422
+    one = api.get(city, f"/reports/monthly/submissions/{A}/2026-02/versions/2").json()
+    assert one["version"] == 2 and one["snapshot"]["monthly"]["figures"]
+    assert api.get(city, f"/reports/monthly/submissions/{A}/2026-02/versions/3").status_code == 404
+    other = api.principal("supervisor", B)
+    assert api.get(other, f"/reports/monthly/submissions/{A}/2026-02/versions/1").status_code == 403
