@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from decimal import Decimal
 
+from sqlalchemy import func, select
+
+from service.assessment.models import AssessmentAdjustment
 from service.core.runtime import Runtime
 from service.deadlines.models import Escalation
-from tests.helpers import Api, bearer
+from tests.helpers import Api, all_at_once, bearer
 
 from .test_assessment import EXPECTED, YEAR, A, _at, _case, _clock, _seed
 
@@ -66,3 +70,13 @@ def test_adjustment_points_are_ascii(api: Api) -> None:
         assert response.status_code == 422, (bad, response.text)
     assert _adjust(api, city, "-1.5").status_code == 201 and _adjust(api, city, "+2").status_code == 201
     assert _adjust(api, city, 1.25).status_code == 201
+
+
+def test_racing_adjustments_stay_under_the_cap(api: Api, runtime: Runtime) -> None:
+    city, auditor = api.principal("city"), api.principal("auditor")
+    codes = all_at_once(4, lambda i: _adjust(api, city, "4").status_code)
+    assert sorted(codes) == [201, 201, 409, 409]
+    with runtime.db.read() as s:
+        total = s.scalar(select(func.sum(AssessmentAdjustment.points)).where(AssessmentAdjustment.district == A))
+    assert Decimal(str(total)) == Decimal("8")
+    assert api.get(auditor, "/audit/verify").json()["ok"] is True
