@@ -34,9 +34,10 @@ def encodable(value: object) -> object:
 
 MAX_AMOUNT = Decimal(10) ** 12
 _ASCII_DECIMAL = re.compile(r"[0-9]{1,13}(\.[0-9]{1,2})?")
+_SIGNED_ASCII_DECIMAL = re.compile(r"[+-]?[0-9]{1,13}(\.[0-9]{1,2})?")
 
 
-def _ascii_amount(value: object) -> object:
+def _ascii_amount(value: object, pattern: re.Pattern[str] = _ASCII_DECIMAL) -> object:
     """An amount is a JSON number or an ASCII decimal string (SPEC §10.8).
 
     Python's `Decimal` reads "1_000" and "١٢٣" (Arabic-Indic digits), and pydantic passes such
@@ -44,9 +45,13 @@ def _ascii_amount(value: object) -> object:
     """
     if isinstance(value, bool):  # pydantic would read `true` as 1; an amount given as a boolean is a mistake
         raise ValueError("an amount must be a number or a decimal string")
-    if isinstance(value, str) and not _ASCII_DECIMAL.fullmatch(value):
+    if isinstance(value, str) and not pattern.fullmatch(value):
         raise ValueError("an amount is written with ASCII digits, an optional '.' and at most 2 decimals")
     return value
+
+
+def _ascii_signed_amount(value: object) -> object:
+    return _ascii_amount(value, _SIGNED_ASCII_DECIMAL)
 
 
 def _positive_zero(value: Decimal) -> Decimal:
@@ -61,6 +66,13 @@ Amount = Annotated[
     AfterValidator(_positive_zero),
 ]
 """Yuan, never negative, at most 10^12, at most 2 decimals; accepted as a number or an ASCII decimal string."""
+
+SignedAmount = Annotated[
+    Decimal,
+    BeforeValidator(_ascii_signed_amount),
+    Field(ge=-MAX_AMOUNT, le=MAX_AMOUNT, decimal_places=2, allow_inf_nan=False),
+]
+"""A signed figure (points added or taken) written as `Amount` is, with an optional leading sign."""
 
 
 EARLIEST_DAY = date(1990, 1, 1)

@@ -5,13 +5,10 @@ from __future__ import annotations
 
 from notifications.report_files import Table, to_html, to_xlsx
 from service.documents.render import pdf_from_html
+from service.reports.files import MEDIA as REPORT_MEDIA
 from state_machines.assessment import FIGURE_LABELS
 
-MEDIA = {
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "html": "text/html; charset=utf-8",
-    "pdf": "application/pdf",
-}
+MEDIA = {"xlsx": REPORT_MEDIA["xlsx"], "html": REPORT_MEDIA["html"], "pdf": "application/pdf"}
 
 
 def _figures(figures: dict) -> str:

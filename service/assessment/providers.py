@@ -26,18 +26,34 @@ from service.deadlines.models import Escalation
 from service.reports import period as calendar
 from service.reports import timeliness
 from state_machines.assessment import Evidence, Item
+from state_machines.case_machine import today_in_china
 from state_machines.clocks import Owner
 from state_machines.clocks_v2 import CLOCKS_BY_VERSION
 from state_machines.types import CHINA_TZ
 
 Provider = Callable[[Session, int], dict[str, Evidence]]
+Owed = Mapping[str, dict]
+"""`timeliness.on_time`'s answer: {district: {"monthly": (on time, due), "summaries": …, "action_plan": …}}."""
 IDS_SHOWN = 50
 """The most case ids an item lists per district; beyond, the figures and the link say the rest."""
 
+CITY_CLOCKS = frozenset({"designation"})
+"""Bureau clocks that are the city's, not the district's (SPEC §10.9: 指定管辖 is the city bureau's)."""
 BUREAU_CLOCKS: tuple[str, ...] = tuple(sorted({name for table in CLOCKS_BY_VERSION.values()
                                                for name, spec in table.items()
-                                               if spec.owner is Owner.bureau and not spec.option}))
-"""The bureau's duties (an option such as applying for enforcement is no duty): what timeliness counts."""
+                                               if spec.owner is Owner.bureau and not spec.option
+                                               and name not in CITY_CLOCKS}))
+"""The district bureau's own duties (an option such as applying for enforcement is no duty, the
+city's designation is not the district's): what timeliness and 超期督办 count."""
+OWN_PREFIXES = ("supervision_reply:",)
+"""Escalations of the district's own duties that run on another row (a 督办 order's reply, one per
+order): counted in 超期督办 and nowhere else. A partner's handoff answer, an assistance answer and a
+disputed transfer waiting for the city are not the district's own duties: never counted."""
+
+
+def _own_escalation():
+    """The escalations of the district's own bureau duties, by clock name."""
+    return or_(Escalation.clock.in_(BUREAU_CLOCKS), *[Escalation.clock.startswith(p) for p in OWN_PREFIXES])
 
 
 def year_bounds(year: int) -> tuple[datetime, datetime]:
@@ -47,7 +63,7 @@ def year_bounds(year: int) -> tuple[datetime, datetime]:
 
 
 def today() -> date:
-    return datetime.now(UTC).astimezone(CHINA_TZ).date()
+    return today_in_china(datetime.now(UTC))
 
 
 def board_link(district: str, **filters: object) -> str:
@@ -111,7 +127,7 @@ def clock_timeliness(session: Session, year: int) -> dict[str, Evidence]:
                                        "first": f"{year}-01-01",
                                        "last": f"{year}-12-31", "today": today().isoformat()}).all()
     late_ids = _ids(session.execute(select(Escalation.district, Escalation.case_id).where(
-        Escalation.due >= date(year, 1, 1), Escalation.due <= date(year, 12, 31))
+        Escalation.due >= date(year, 1, 1), Escalation.due <= date(year, 12, 31), Escalation.clock.in_(BUREAU_CLOCKS))
         .order_by(Escalation.district, Escalation.due, Escalation.case_id)).all())
     out = {}
     for district, on_time, late, open_late in rows:
@@ -125,7 +141,7 @@ def clock_timeliness(session: Session, year: int) -> dict[str, Evidence]:
 
 def escalations(session: Session, year: int) -> dict[str, Evidence]:
     """超期督办: the bureau's overdue clocks reported to the city whose due day fell in the year."""
-    in_year = and_(Escalation.due >= date(year, 1, 1), Escalation.due <= date(year, 12, 31))
+    in_year = and_(Escalation.due >= date(year, 1, 1), Escalation.due <= date(year, 12, 31), _own_escalation())
     counts = dict(session.execute(select(Escalation.district, func.count()).where(in_year)
                                   .group_by(Escalation.district)).all())
     ids = _ids(session.execute(select(Escalation.district, Escalation.case_id).where(in_year)
@@ -192,12 +208,12 @@ def rectifications(session: Session, year: int) -> dict[str, Evidence]:
     return out
 
 
-def reports_on_time(session: Session, year: int) -> dict[str, Evidence]:
+def reports_on_time(session: Session, year: int, owed: Owed | None = None) -> dict[str, Evidence]:
     """统计报表: the year's statistical months whose due date has passed (`IPCASE_STAT_MONTH`,
     `IPCASE_STAT_DUE`), first submitted by it / those months (the reporting calendar's count)."""
     out = {}
-    for district, owed in timeliness.on_time(session, year, today()).items():
-        on_time, due = owed["monthly"]
+    for district, counts in (owed if owed is not None else timeliness.on_time(session, year, today())).items():
+        on_time, due = counts["monthly"]
         if due:
             out[district] = Evidence(on_time / due, {"months": due, "on_time": on_time,
                                                      "late_or_missing": due - on_time},
@@ -252,14 +268,14 @@ def cases(session: Session, year: int, *, filters: Mapping[str, object]) -> dict
     return case_counts(session, year, {"_": filters})["_"]
 
 
-def summaries_on_time(session: Session, year: int) -> dict[str, Evidence]:
+def summaries_on_time(session: Session, year: int, owed: Owed | None = None) -> dict[str, Evidence]:
     """半年/年度总结 by their due dates (`IPCASE_SUMMARY_MIDYEAR_DUE`, `IPCASE_SUMMARY_ANNUAL_DUE`), and the
     year's action plan by `IPCASE_ACTION_PLAN_DUE`: reports on time / reports due."""
     out = {}
-    for district, owed in timeliness.on_time(session, year, today()).items():
-        on_time, due = owed["summaries"]
-        plan_due = int(calendar.action_plan_due(year) < today())
-        plan_on_time = int(bool(owed["action_plan"])) if plan_due else 0
+    plan_due = int(calendar.action_plan_due(year) < today())
+    for district, counts in (owed if owed is not None else timeliness.on_time(session, year, today())).items():
+        on_time, due = counts["summaries"]
+        plan_on_time = int(bool(counts["action_plan"])) if plan_due else 0
         if due + plan_due:
             out[district] = Evidence((on_time + plan_on_time) / (due + plan_due),
                                      {"summaries": due, "summaries_on_time": on_time,
@@ -280,7 +296,13 @@ PROVIDERS: dict[str, Provider] = {
 PROVIDER_NAMES: tuple[str, ...] = (*PROVIDERS, "cases")
 
 
-def provider_for(item: Item) -> Provider:
+ON_TIME_PROVIDERS = frozenset({"reports_on_time", "summaries_on_time"})
+"""Providers that read the reporting calendar's count (`timeliness.on_time`): computed once, given to both."""
+
+
+def provider_for(item: Item, owed: Owed | None = None) -> Provider:
     if item.provider == "cases":
         return partial(cases, filters=item.filter)
+    if item.provider in ON_TIME_PROVIDERS and owed is not None:
+        return partial(PROVIDERS[item.provider], owed=owed)
     return PROVIDERS[item.provider]

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Annotated
 
 from pydantic import Field
 
 from service.core.schemas import Out, Strict
+from state_machines.types import SignedAmount
 
 
 class AdjustmentIn(Strict):
     district: Annotated[str, Field(min_length=6, max_length=6)]
     year: Annotated[int, Field(ge=1990, le=2100)]
-    points: Annotated[Decimal, Field(max_digits=6, decimal_places=2, description="added (+) or taken (−)")]
+    points: Annotated[SignedAmount, Field(max_digits=6, description="added (+) or taken (−); ASCII digits only "
+                                                                    "(SPEC §10.8)")]
     reason: Annotated[str, Field(min_length=1, max_length=2000, description="why: the documented basis")]
 
 

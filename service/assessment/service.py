@@ -12,18 +12,20 @@ from collections import defaultdict
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from service.assessment.models import AssessmentAdjustment
-from service.assessment.providers import PROVIDER_NAMES, case_counts, provider_for
+from service.assessment.providers import PROVIDER_NAMES, case_counts, provider_for, today
 from service.audit.service import append_to_stream
 from service.core.config import Settings
 from service.core.models import District
+from service.reports import access, timeliness
+from service.reports.timeliness import reporting_districts
 from state_machines import assessment as rules_module
 from state_machines.assessment import Rules
-from state_machines.errors import Forbidden, InvalidData
-from state_machines.principals import DISTRICT_ROLES, OVERSIGHT_ROLES, Actor
+from state_machines.errors import Forbidden, GuardFailed, InvalidData
+from state_machines.principals import DISTRICT_ROLES, Actor
 from state_machines.vocabulary import CITY_DIVISION, Role
 
 FIRST_YEAR, LAST_YEAR = 1990, 2100  # SPEC §10.8
@@ -35,14 +37,10 @@ def rules(settings: Settings) -> Rules:
 
 
 def _scope(actor: Actor, district: str | None) -> str | None:
-    """None: every district; else the one district the caller may read."""
-    if actor.role in DISTRICT_ROLES:
-        if district not in (None, actor.district):
-            raise Forbidden("a district reads its own assessment only")
-        return actor.district
-    if actor.role not in OVERSIGHT_ROLES:
-        raise Forbidden(f"role {actor.role} does not read the assessment")
-    return district
+    """None: every district; else the one district the caller may read (the city bureau is not assessed)."""
+    if actor.role in DISTRICT_ROLES and actor.district == CITY_DIVISION:
+        raise Forbidden("the city bureau assesses the districts; it has no assessment of its own")
+    return access.scope(actor, district, "assessment")
 
 
 def _check_year(year: int) -> None:
@@ -50,10 +48,8 @@ def _check_year(year: int) -> None:
         raise InvalidData(f"year must be {FIRST_YEAR}..{LAST_YEAR}", fields=["year"])
 
 
-def assessed_districts(session: Session) -> dict[str, str]:
-    """Every district but the city bureau itself, which does the assessing."""
-    return dict(session.execute(select(District.code, District.name).where(District.code != CITY_DIVISION)
-                                .order_by(District.code)).all())
+assessed_districts = reporting_districts
+"""Every district but the city bureau itself, which does the assessing: those that owe the reports."""
 
 
 def adjustments(session: Session, year: int) -> list[AssessmentAdjustment]:
@@ -71,7 +67,8 @@ def assessment(session: Session, actor: Actor, settings: Settings, year: int, di
         raise InvalidData(f"unknown district {scope}", fields=["district"])
     counted = {item.key: item.filter for item in configured.items if item.provider == "cases"}
     evidence = case_counts(session, year, counted) if counted else {}  # one pass for every count item
-    evidence |= {item.key: provider_for(item)(session, year)
+    owed = timeliness.on_time(session, year, today())  # once, for the report and the summary items
+    evidence |= {item.key: provider_for(item, owed)(session, year)
                  for item in configured.items if item.provider != "cases"}
     recorded = adjustments(session, year)
     adjusted: dict[str, float] = defaultdict(float)
@@ -106,6 +103,14 @@ def adjust(session: Session, actor: Actor, settings: Settings, body: dict, now: 
     reason = body["reason"].strip()
     if len(reason) < 4:
         raise InvalidData("a documented reason is needed (at least 4 characters)", fields=["reason"])
+    # The cap is the district-year's total: adjustments of one district queue on its row, so two
+    # adjustments at the same moment cannot each fit under the cap and together exceed it.
+    session.scalar(select(District.code).where(District.code == district).with_for_update())
+    before = Decimal(str(session.scalar(select(func.sum(AssessmentAdjustment.points)).where(
+        AssessmentAdjustment.district == district, AssessmentAdjustment.year == year)) or 0)).quantize(Decimal("0.01"))
+    if abs(before + points) > limit:
+        raise GuardFailed(f"{district}'s {year} adjustments total {before:+.2f}; with {points:+.2f} they would "
+                          f"be {before + points:+.2f}, beyond the cap of ±{limit} for a district's year")
     row = AssessmentAdjustment(id=str(uuid.uuid4()), district=district, year=year, points=points, reason=reason,
                                state="recorded", created_by=actor.id, created_at=now, updated_at=now, version=0,
                                head_hash=None)

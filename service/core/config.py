@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 from typing import Literal
@@ -134,7 +135,7 @@ class Settings(BaseSettings):
     stat_month: str = Field("calendar", pattern=r"^(calendar|ending:([1-9]|1\d|2[0-8]))$")
     """The period of 附件1/附件2 called month M: `calendar` (M's 1st to its last day) or `ending:D`
     (D of 1..28: the day after D of the month before M to D of M; the seed's 20th is `ending:20`)."""
-    stat_due: str = Field("day:20", pattern=r"^(day:([1-9]|1\d|2[0-8])|after:([0-9]|[12]\d|3[01]))$")
+    stat_due: str = Field("day:20", pattern=r"^(day:([1-9]|1\d|2[0-8])|after:([1-9]|[12]\d|3[01]))$")
     """When month M is due: `day:N`, the first Nth after the period's end (calendar months: the 20th of
     the following month), or `after:N`, N days after the period's end (with `ending:20`, `after:5`)."""
     action_plan_due: str = Field("03-26", pattern=r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")
@@ -142,6 +143,18 @@ class Settings(BaseSettings):
     summary_midyear_due: str = Field("06-20", pattern=r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")
     summary_annual_due: str = Field("11-28", pattern=r"^(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$")
     """MM-DD: the districts' 阶段性总结 and 全年总结 are due on these days of their year."""
+
+    @model_validator(mode="after")
+    def _reporting_days_exist_every_year(self) -> Settings:
+        """A yearly due day must be a real date in every year: 02-29 would not exist three years in four."""
+        for name in ("action_plan_due", "summary_midyear_due", "summary_annual_due"):
+            month, day = map(int, getattr(self, name).split("-"))
+            try:
+                date(2001, month, day)  # not a leap year
+            except ValueError:
+                raise ValueError(f"IPCASE_{name.upper()}={getattr(self, name)} is not a day of every year") from None
+        return self
+
     report_remind_days: int = 5
     """Days before a report's due date its district's supervisors are reminded (once)."""
     action_plan_attachment_max_bytes: int = 160 * 1024

@@ -14,9 +14,10 @@ from sqlalchemy import select
 from notifications.report_files import Table
 from service.core.deps import CurrentActor, ReadSession, RuntimeDep
 from service.core.schemas import ERRORS, Strict, documented
-from service.reports import plans, summaries, timeliness
+from service.reports import access, plans, summaries, timeliness
+from service.reports.access import scope as _scope
 from service.reports.models import ActionPlan, DistrictSummary
-from service.reports.routes import _report_doc, _respond, _scope
+from service.reports.routes import _report_doc, _respond
 from service.reports.schemas import (
     ActionPlanOut,
     ActionPlanPage,
@@ -26,10 +27,9 @@ from service.reports.schemas import (
     DistrictSummaryOut,
     DistrictSummaryPage,
 )
+from state_machines.case_machine import today_in_china
 from state_machines.errors import Forbidden, NotFound
 from state_machines.principals import OVERSIGHT_ROLES, Actor
-from state_machines.types import CHINA_TZ
-from state_machines.vocabulary import Role
 
 router = APIRouter(tags=["reports"])
 Year = Annotated[int, Query(ge=1990, le=2100)]
@@ -66,8 +66,7 @@ class ActionPlanIn(Strict):
 
 
 def _supervisor(actor: Actor, what: str) -> None:
-    if actor.role is not Role.supervisor:
-        raise Forbidden(f"a district supervisor submits the district's {what}")
+    access.reporting_supervisor(actor, what)
 
 
 def _now() -> datetime:
@@ -123,7 +122,7 @@ def contacts(actor: CurrentActor, session: ReadSession, year: Year,
              format: Literal["json", "xlsx", "csv", "html"] = "json") -> Response | dict:
     """责任人、联络员名单: every district's responsible person and liaison, late and missing plans marked."""
     _oversight(actor, "the contact list")
-    report = plans.contacts(session, year, _now().astimezone(CHINA_TZ).date())
+    report = plans.contacts(session, year, today_in_china(_now()))
     table = Table(report["title"], f"报送截止 {report['due']}", [(c["key"], c["label"]) for c in report["columns"]],
                   report["rows"])
     return _respond(report, table, format, f"contacts-{year}")
@@ -172,7 +171,7 @@ def city_summary(actor: CurrentActor, session: ReadSession, year: Year, period: 
                  format: Literal["json", "xlsx", "csv", "html"] = "json") -> Response | dict:
     """The city's summary compiled from the districts': each district's sections, who is late, the summed figures."""
     _oversight(actor, "the city's summary")
-    report = summaries.city(session, year, period, _now().astimezone(CHINA_TZ).date())
+    report = summaries.city(session, year, period, today_in_china(_now()))
     columns = [("district_name", "单位"), ("state", "报送情况"), ("submitted_at", "报送时间")] + [
         (key, label) for key, label in summaries.SECTIONS.items()]
     rows = [{"district_name": d["district_name"], "state": d["state"], "submitted_at": d["submitted_at"],
@@ -192,5 +191,5 @@ def reporting_calendar(actor: CurrentActor, session: ReadSession,
     """报送: what is due around today (months, the action plan, the summaries) and who is late; a district
     sees its own."""
     scope = _scope(actor, district)
-    today = _now().astimezone(CHINA_TZ).date()
+    today = today_in_china(_now())
     return {"today": today.isoformat(), "items": timeliness.due_items(session, today, scope)}

@@ -60,7 +60,7 @@ def shift(month: str, by: int) -> str:
 def due(month: str, rule: str | None = None, due_rule: str | None = None) -> date:
     """The day month `month` is due: submitted on it or before is on time."""
     end = bounds(month, rule)[1]
-    kind, number = _parse(due_rule if due_rule is not None else get_settings().stat_due, ("day", "after"), 0, 31)
+    kind, number = _parse(due_rule if due_rule is not None else get_settings().stat_due, ("day", "after"), 1, 31)
     if kind == "after":
         return end + timedelta(days=number)
     if not 1 <= number <= 28:

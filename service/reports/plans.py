@@ -23,6 +23,7 @@ from service.core.config import get_settings
 from service.reports import period as calendar
 from service.reports.models import ActionPlan
 from service.reports.timeliness import reporting_districts
+from state_machines.case_machine import today_in_china
 from state_machines.errors import GuardFailed, InvalidData
 from state_machines.types import CHINA_TZ
 
@@ -52,6 +53,13 @@ def decode_attachment(attachment: dict | None) -> tuple[str, str, bytes] | None:
 
 def submit(session: Session, *, actor_id: str, district: str, year: int, plan: str, responsible: dict,
            liaison: dict, attachment: tuple[str, str, bytes] | None, now: datetime) -> ActionPlan:
+    with session.no_autoflush:  # the insert waits for the flush below, where a racing twin is caught
+        return _submit(session, actor_id=actor_id, district=district, year=year, plan=plan,
+                       responsible=responsible, liaison=liaison, attachment=attachment, now=now)
+
+
+def _submit(session: Session, *, actor_id: str, district: str, year: int, plan: str, responsible: dict,
+            liaison: dict, attachment: tuple[str, str, bytes] | None, now: datetime) -> ActionPlan:
     row = session.scalar(select(ActionPlan).where(ActionPlan.district == district, ActionPlan.year == year)
                          .with_for_update())
     digest = hashlib.sha256(attachment[2]).hexdigest() if attachment else None
@@ -78,8 +86,7 @@ def submit(session: Session, *, actor_id: str, district: str, year: int, plan: s
     return row
 
 
-def _day(moment: datetime):
-    return moment.astimezone(CHINA_TZ).date()
+_day = today_in_china  # the China date of a moment
 
 
 def plan_json(row: ActionPlan) -> dict:

@@ -9,7 +9,7 @@ Each reminder is a unique row written before anything is sent, so the daily run 
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -24,11 +24,6 @@ from service.reports.models import ActionPlan, DistrictSummary, ReportReminder, 
 from service.reports.timeliness import reporting_districts
 from state_machines.case_machine import today_in_china
 from state_machines.vocabulary import Role
-
-
-def previous_month(day: date) -> str:
-    year, month = (day.year, day.month - 1) if day.month > 1 else (day.year - 1, 12)
-    return f"{year:04d}-{month:02d}"
 
 
 def remind(session: Session, now: datetime) -> dict:
@@ -51,8 +46,9 @@ def remind(session: Session, now: datetime) -> dict:
     for month in recent:
         due = calendar.due(month)
         if due - before <= today <= due:
+            done = set(session.scalars(select(ReportSubmission.district).where(ReportSubmission.month == month)))
             for code, name in districts.items():
-                if once("due_soon", month, code):
+                if code not in done and once("due_soon", month, code):
                     sent["reminded"].append(code)
                     for pid in people.get((Role.supervisor.value, code), []):
                         channel.send(render("report_due", pid, month=month, district_name=name, due=due.isoformat()))

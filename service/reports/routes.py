@@ -9,12 +9,14 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import Response
 from pydantic import Field
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from service.audit import service as audit
 from service.core.deps import CurrentActor, ReadSession, RuntimeDep
+from service.core.pagination import decode_cursor, page
 from service.core.schemas import ERRORS, Strict, documented
+from service.reports import access
 from service.reports import figures as reports
 from service.reports import files as report_views
 from service.reports import period as calendar
@@ -27,10 +29,10 @@ from service.reports.schemas import (
     SubmissionPage,
     SubmissionVersionsOut,
 )
+from state_machines.case_machine import today_in_china
 from state_machines.errors import Forbidden, GuardFailed, InvalidData, NotFound
-from state_machines.principals import DISTRICT_ROLES, OVERSIGHT_ROLES, Actor
+from state_machines.principals import OVERSIGHT_ROLES
 from state_machines.types import CHINA_TZ, Day
-from state_machines.vocabulary import Role
 
 router = APIRouter(tags=["reports"])
 Format = Literal["json", "csv", "xlsx", "html"]
@@ -45,17 +47,6 @@ def _report_doc(model: type) -> dict:
     return {"response_model": None, "responses": {
         200: {"model": model, "description": "the report: JSON, or the file `format` asks for", "content": files},
         **ERRORS}}
-
-
-def _scope(actor: Actor, district: str | None) -> str | None:
-    """A district role reads its own district's reports only; the city and auditors read all."""
-    if actor.role in DISTRICT_ROLES:
-        if district not in (None, actor.district):
-            raise Forbidden("you read your own district's reports only")
-        return actor.district
-    if actor.role not in OVERSIGHT_ROLES:
-        raise Forbidden(f"role {actor.role} does not read reports")
-    return district
 
 
 def _period(month: str | None, start: date | None, end: date | None) -> reports.Period:
@@ -78,7 +69,7 @@ def _respond(report: dict, table, fmt: str, name: str) -> Response | dict:
 def monthly(actor: CurrentActor, session: ReadSession, month: Month = None,
             start: Annotated[Day | None, Query(alias="from")] = None, to: Day | None = None,
             district: Annotated[str | None, Query(max_length=6)] = None, format: Format = "json") -> Response | dict:
-    scope = _scope(actor, district)
+    scope = access.scope(actor, district)
     period = _period(month, start, to)
     report = reports.monthly(session, period, scope, ytd=reports.Period.year_to_date(month) if month else None)
     return _respond(report, report_views.monthly_table(report), format, f"fujian1-{period.start:%Y-%m}")
@@ -89,7 +80,7 @@ def case_details(actor: CurrentActor, session: ReadSession, month: Month = None,
                  start: Annotated[Day | None, Query(alias="from")] = None, to: Day | None = None,
                  district: Annotated[str | None, Query(max_length=6)] = None,
                  format: Format = "json") -> Response | dict:
-    scope = _scope(actor, district)
+    scope = access.scope(actor, district)
     period = _period(month, start, to)
     report = reports.case_details(session, period, scope)
     return _respond(report, report_views.details_table(report), format, f"fujian2-{period.start:%Y-%m}")
@@ -107,12 +98,13 @@ def bulletin(actor: CurrentActor, session: ReadSession, start: Annotated[Day, Qu
 @router.get("/reports/summary", **_report_doc(BulletinOut))
 def summary(actor: CurrentActor, session: ReadSession, year: Annotated[int, Query(ge=2000, le=2100)],
             period: Literal["midyear", "annual"], format: Format = "html") -> Response | dict:
-    """半年总结 (to 20 June) and 年度总结 (to 28 November): the bulletin's aggregation over the longer range."""
+    """半年总结 and 年度总结: the bulletin's aggregation from the statistical year's start to the summary's
+    configured due day (`IPCASE_SUMMARY_MIDYEAR_DUE`, `IPCASE_SUMMARY_ANNUAL_DUE`; 20 June, 28 November)."""
     if actor.role not in OVERSIGHT_ROLES:
         raise Forbidden("summaries are the city bureau's")
-    end = date(year, 6, 20) if period == "midyear" else date(year, 11, 28)
+    end = calendar.summary_due(year, period)
     title = f"{year}年全市知识产权行政保护工作{'半年' if period == 'midyear' else '年度'}总结"
-    report = reports.bulletin(session, reports.Period(date(year, 1, 1), end), title=title)
+    report = reports.bulletin(session, reports.Period(calendar.year_start(year), end), title=title)
     return _respond(report, report_views.bulletin_table(report), format, f"summary-{year}-{period}")
 
 
@@ -128,16 +120,18 @@ def submit(body: SubmissionIn, actor: CurrentActor, runtime: RuntimeDep) -> dict
 
     A month already submitted is corrected only as a new version with a `reason`: the earlier ones
     are kept as they were, and the first version's stream records the correction."""
-    if actor.role is not Role.supervisor:
-        raise Forbidden("a district supervisor confirms the district's monthly figures")
+    access.reporting_supervisor(actor, "monthly figures")
     now = datetime.now(UTC)
     period = reports.Period.month(body.month)
-    if period.end >= now.astimezone(CHINA_TZ).date():
+    if period.end >= today_in_china(now):
         raise GuardFailed("a month is submitted after it has ended")
-    with runtime.db.write() as session:
-        versions = list(session.scalars(select(ReportSubmission).where(
-            ReportSubmission.district == actor.district, ReportSubmission.month == body.month)
-            .order_by(ReportSubmission.revision)))
+    with runtime.db.write() as session, session.no_autoflush:
+        # Corrections serialise on the month's first version: once its row is locked, the versions
+        # read next include every correction committed meanwhile, so the next revision is free.
+        mine = (ReportSubmission.district == actor.district, ReportSubmission.month == body.month)
+        session.scalar(select(ReportSubmission.id).where(*mine, ReportSubmission.revision == 1).with_for_update())
+        versions = list(session.scalars(select(ReportSubmission).where(*mine).order_by(ReportSubmission.revision)
+                                        .execution_options(populate_existing=True)))
         if versions and not (body.reason and body.reason.strip()):
             raise GuardFailed(f"{body.month} was submitted already; its figures are frozen: "
                               "a correction is a new version and gives its reason")
@@ -170,7 +164,7 @@ def submit(body: SubmissionIn, actor: CurrentActor, runtime: RuntimeDep) -> dict
                       "changed": {k: [before.get(k), v] for k, v in figures.items() if before.get(k) != v}},
                 reason=body.reason, prev_hash=first.head_hash)
             first.version, first.head_hash = first.version + 1, recorded.hash
-        try:  # two first submissions racing: the unique constraint lets one through
+        try:  # two first submissions racing: the unique constraint lets one through (no autoflush before)
             session.flush()
         except IntegrityError as exc:
             raise GuardFailed("another version of this month was submitted at the same moment: retry") from exc
@@ -180,23 +174,49 @@ def submit(body: SubmissionIn, actor: CurrentActor, runtime: RuntimeDep) -> dict
 def submission_json(row: ReportSubmission) -> dict:
     due = calendar.due(row.month)
     return {"id": row.id, "district": row.district, "month": row.month, "version": row.revision,
-            "reason": row.reason, "due": due.isoformat(), "late": row.submitted_at.astimezone(CHINA_TZ).date() > due,
+            "reason": row.reason, "due": due.isoformat(), "late": today_in_china(row.submitted_at) > due,
             "submitted_by": row.submitted_by,
             "submitted_at": row.submitted_at.astimezone(CHINA_TZ).isoformat(), "snapshot": row.snapshot}
 
 
 @router.get("/reports/monthly/submissions", **documented(SubmissionPage))
 def submissions(actor: CurrentActor, session: ReadSession, month: Month = None,
-                district: Annotated[str | None, Query(max_length=6)] = None) -> dict:
-    """Every version of every submission in scope, oldest first (the city sees corrections side by side)."""
-    query = select(ReportSubmission).order_by(ReportSubmission.month, ReportSubmission.district,
-                                              ReportSubmission.revision)
-    scope = _scope(actor, district)
+                district: Annotated[str | None, Query(max_length=6)] = None,
+                limit: Annotated[int, Query(ge=1, le=500)] = 50,
+                cursor: Annotated[str | None, Query(max_length=200)] = None) -> dict:
+    """Every version of every submission in scope, by month, district and version, a page at a time
+    (SPEC §6); without the frozen reports, which one version's read gives."""
+    query = select(ReportSubmission)
+    scope = access.scope(actor, district)
     if scope:
         query = query.where(ReportSubmission.district == scope)
     if month:
         query = query.where(ReportSubmission.month == month)
-    return {"items": [submission_json(r) for r in session.scalars(query)], "next_cursor": None}
+    if cursor:
+        m, d, r = decode_cursor(cursor, (str, str, int))
+        query = query.where(or_(ReportSubmission.month > m,
+                                and_(ReportSubmission.month == m, ReportSubmission.district > d),
+                                and_(ReportSubmission.month == m, ReportSubmission.district == d,
+                                     ReportSubmission.revision > r)))
+    query = query.order_by(ReportSubmission.month, ReportSubmission.district, ReportSubmission.revision)
+    rows, next_cursor = page(session.scalars(query.limit(limit + 1)), limit,
+                             lambda r: (r.month, r.district, r.revision))
+    return {"items": [{k: v for k, v in submission_json(r).items() if k != "snapshot"} for r in rows],
+            "next_cursor": next_cursor}
+
+
+@router.get("/reports/monthly/submissions/{district}/{month}/versions/{version}", **documented(SubmissionOut))
+def submission(actor: CurrentActor, session: ReadSession, district: Annotated[str, Path(max_length=6)],
+               month: Annotated[str, Path(pattern=MONTH_PATTERN)],
+               version: Annotated[int, Path(ge=1, le=10_000)]) -> dict:
+    """One version of a month's submission with its frozen 附件1 and 附件2."""
+    scope = access.scope(actor, district)
+    row = session.scalar(select(ReportSubmission).where(ReportSubmission.district == scope,
+                                                        ReportSubmission.month == month,
+                                                        ReportSubmission.revision == version))
+    if row is None:
+        raise NotFound(f"{district} has no version {version} of {month}")
+    return submission_json(row)
 
 
 
@@ -205,7 +225,7 @@ def submissions(actor: CurrentActor, session: ReadSession, month: Month = None,
 def submission_versions(actor: CurrentActor, session: ReadSession, district: Annotated[str, Path(max_length=6)],
                         month: Annotated[str, Path(pattern=MONTH_PATTERN)]) -> dict:
     """A month's versions side by side: each version's 附件1 figures and what changed from the one before."""
-    scope = _scope(actor, district)
+    scope = access.scope(actor, district)
     rows = list(session.scalars(select(ReportSubmission).where(
         ReportSubmission.district == scope, ReportSubmission.month == month).order_by(ReportSubmission.revision)))
     if not rows:

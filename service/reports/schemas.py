@@ -108,8 +108,22 @@ class SubmissionOut(Out):
     """The frozen `monthly` and `case_details` reports."""
 
 
-class SubmissionPage(Page[SubmissionOut]):
-    """A page of `SubmissionOut`."""
+class SubmissionListItemOut(Out):
+    """A submission in the list: what `SubmissionOut` says but the frozen reports (read one version for them)."""
+
+    id: str
+    district: str
+    month: str
+    version: int
+    reason: str | None
+    due: date
+    late: bool
+    submitted_by: str
+    submitted_at: datetime
+
+
+class SubmissionPage(Page[SubmissionListItemOut]):
+    """A page of `SubmissionListItemOut` (without the snapshots: `GET …/versions/{version}` has them)."""
 
 
 class FigureChangeOut(Out):

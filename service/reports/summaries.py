@@ -23,6 +23,7 @@ from service.reports import figures as reports
 from service.reports import period as calendar
 from service.reports.models import DistrictSummary
 from service.reports.timeliness import reporting_districts
+from state_machines.case_machine import today_in_china
 from state_machines.errors import GuardFailed
 from state_machines.types import CHINA_TZ
 
@@ -37,11 +38,22 @@ def figures_period(year: int, period: str) -> reports.Period:
 
 def submit(session: Session, *, actor_id: str, district: str, year: int, period: str, sections: dict[str, str],
            now: datetime) -> DistrictSummary:
+    with session.no_autoflush:  # the insert waits for the flush below, where a racing twin is caught
+        return _submit(session, actor_id=actor_id, district=district, year=year, period=period,
+                       sections=sections, now=now)
+
+
+def _submit(session: Session, *, actor_id: str, district: str, year: int, period: str,
+            sections: dict[str, str], now: datetime) -> DistrictSummary:
+    due = calendar.summary_due(year, period)
+    earliest = due.replace(day=1)  # the period's last month has begun: a summary written earlier is premature
+    if today_in_china(now) < earliest:
+        raise GuardFailed(f"the {year} {PERIODS[period]} covers the figures to {due}: it is submitted from "
+                          f"{earliest} on, not earlier")
     exists = session.scalar(select(DistrictSummary.id).where(
         DistrictSummary.district == district, DistrictSummary.year == year, DistrictSummary.period == period))
     if exists:
         raise GuardFailed(f"the {year} {PERIODS[period]} was submitted already; it is frozen")
-    due = calendar.summary_due(year, period)
     figures = reports.monthly(session, figures_period(year, period), district)
     snapshot = {"period": figures["period"], "figures": figures["figures"]}
     row = DistrictSummary(id=str(uuid.uuid4()), district=district, year=year, period=period, sections=sections,
@@ -52,7 +64,7 @@ def submit(session: Session, *, actor_id: str, district: str, year: int, period:
     event = audit.new_event(session, stream_type="district_summary", stream_id=row.id, seq=1, event="submit",
                             from_state=None, to_state="submitted", actor=actor_id, at=now,
                             data={"district": district, "year": year, "period": period, "due": due.isoformat(),
-                                  "late": now.astimezone(CHINA_TZ).date() > due, "sha256": digest},
+                                  "late": today_in_china(now) > due, "sha256": digest},
                             reason=None, prev_hash=audit.GENESIS)
     row.head_hash = event.hash
     session.add(row)
@@ -67,7 +79,7 @@ def summary_json(row: DistrictSummary) -> dict:
     return {"id": row.id, "district": row.district, "year": row.year, "period": row.period,
             "sections": [{"key": k, "label": label, "text": row.sections.get(k, "")} for k, label in SECTIONS.items()],
             "figures": row.snapshot["figures"], "figures_period": row.snapshot["period"],
-            "due": row.due_on.isoformat(), "late": row.submitted_at.astimezone(CHINA_TZ).date() > row.due_on,
+            "due": row.due_on.isoformat(), "late": today_in_china(row.submitted_at) > row.due_on,
             "submitted_by": row.submitted_by, "submitted_at": row.submitted_at.astimezone(CHINA_TZ).isoformat()}
 
 

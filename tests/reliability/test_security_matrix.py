@@ -58,6 +58,7 @@ MATRIX: dict[str, dict[str, int]] = {
     "GET /api/v1/reports/monthly/submissions": READERS,
     # issue 20: the seed's reporting calendar (probes lack the year or carry an id for a district/month)
     "GET /api/v1/reports/monthly/submissions/{district}/{month}/versions": everyone(422),
+    "GET /api/v1/reports/monthly/submissions/{district}/{month}/versions/{version}": everyone(422),  # review 21
     "POST /api/v1/reports/action-plans": everyone(422),
     "GET /api/v1/reports/action-plans": everyone(422),
     "GET /api/v1/reports/action-plans/{district}/{year}/attachment": everyone(422),

@@ -24,3 +24,18 @@ def test_without_ruling_districts_the_city_alone_rules_and_nothing_is_said(caplo
     with caplog.at_level(logging.WARNING, logger="ipcase"):
         assert Settings().ruling_district_set() == {"150600"}
     assert not caplog.records
+
+
+@pytest.mark.parametrize("field,value", [
+    ("action_plan_due", "02-29"), ("action_plan_due", "02-30"), ("summary_midyear_due", "04-31"),
+    ("summary_annual_due", "11-31"), ("summary_annual_due", "02-31"), ("stat_due", "after:0"),
+])
+def test_reporting_days_are_real_in_every_year(field: str, value: str) -> None:
+    with pytest.raises(ValueError):
+        Settings(**{field: value})
+
+
+def test_reporting_days_that_exist_are_accepted() -> None:
+    settings = Settings(action_plan_due="02-28", summary_midyear_due="06-30", summary_annual_due="12-31",
+                        stat_due="after:1")
+    assert settings.summary_annual_due == "12-31"

@@ -263,6 +263,7 @@ def test_real_answers_validate_against_the_documented_models(api: Api, runtime: 
     get(BulletinOut, city, "/reports/summary", year=2025, period="annual", format="json")
     post(SubmissionOut, supervisor, "/reports/monthly/submissions", month, 201)
     assert get(SubmissionPage, city, "/reports/monthly/submissions")["items"]
+    get(SubmissionOut, city, "/reports/monthly/submissions/150602/2025-10/versions/1")
 
     # principals and agencies
     admin = api.admin
