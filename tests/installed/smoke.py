@@ -119,6 +119,20 @@ def run(base: str, admin: str) -> None:
                                                             "format": "html"})
     s.call(city, "GET", "/api/v1/reports/summary", params={"year": 2026, "period": "annual", "format": "html"})
 
+    # the city bureau's files (issue 20): every template they render ships in the wheel
+    for fmt in ("json", "xlsx", "html"):
+        s.call(city, "GET", "/api/v1/assessment", params={"year": 2026, "format": fmt})
+    s.call(city, "GET", "/api/v1/reports/contacts", params={"year": 2026, "format": "xlsx"})
+    s.call(city, "GET", "/api/v1/reports/summaries/city", params={"year": 2026, "period": "annual", "format": "html"})
+    s.call(city, "GET", "/api/v1/reports/calendar")
+    drafted = s.call(city, "POST", "/api/v1/bulletins", 201, json={"title": "冒烟测试通报"}).json()
+    issued = s.call(city, "POST", f"/api/v1/bulletins/{drafted['id']}/issue").json()
+    assert issued["number"], issued
+    s.call(supervisor, "GET", f"/api/v1/bulletins/{drafted['id']}", params={"format": "html"})
+    for path in ("/api/v1/assessment?year=2026&format=pdf", f"/api/v1/bulletins/{drafted['id']}?format=pdf"):
+        pdf = s.http.get(path, headers={"Authorization": f"Bearer {city}"})
+        assert (pdf.status_code == 200 and pdf.content.startswith(b"%PDF")) or pdf.status_code == 503, pdf.text[:300]
+
     # the state machine, the board and its vendored script
     for track in ("penalty", "ruling"):
         for fmt in ("json", "mermaid"):
@@ -131,7 +145,11 @@ def run(base: str, admin: str) -> None:
     assert page.status_code == 200 and referred["number"] in page.text, page.text[:500]
     case_page = board.get(f"/board/cases/{referred['id']}")
     assert case_page.status_code == 200 and "stateDiagram" in case_page.text, case_page.text[:500]
+    for path in ("/board/cases", "/board/intake", "/board/bulletins", "/board/assessment", "/board/campaigns"):
+        shown = board.get(path)
+        assert shown.status_code == 200 and "<html" in shown.text, (path, shown.status_code)
     assert s.http.get("/board/static/mermaid.min.js").status_code == 200
+    assert s.http.get("/board/static/htmx.min.js").status_code == 200
     assert s.http.get("/healthz").status_code == 200 and s.http.get("/openapi.json").status_code == 200
 
 
