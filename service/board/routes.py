@@ -424,16 +424,21 @@ def _list_params(request: Request) -> dict[str, str]:
     return params
 
 
-def _work_page(session, request: Request, actor: Actor, runtime, now: datetime, horizon, path: str) -> dict:
-    """The work list's page: filters, the rows (owed first unless sorted otherwise), paging links."""
+def _work_page(session, request: Request, actor: Actor, runtime, now: datetime, horizon, path: str,
+               queue=None) -> dict:
+    """The work list's page: filters, the rows (owed first unless sorted otherwise), paging links;
+    `queue` narrows it to a queue's cases (`/board/queues/{queue}`)."""
     params = _list_params(request)
     page = int(params["page"] or 1)
     clock = params["clock"]
     condition = _year_condition(params)
+    open_only = params["state"] != "all" and condition is None
+    if queue is not None:
+        condition = queue if condition is None else condition & queue
     rows, more = queries.work_list(
         session, actor, runtime.rules, horizon=horizon, sort=params["sort"] or "owed", condition=condition,
         offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE, now=now,
-        open_only=params["state"] != "all" and condition is None, district=params["district"] or None,
+        open_only=open_only, district=params["district"] or None,
         q=params["q"] or None, state=params["state"] if params["state"] not in ("", "all") else None,
         kind=params["kind"] or None, officer=params["officer"] or None, campaign=params["campaign"] or None,
         tag=params["tag"] or None, venue=params["venue"] or None, sector=params["sector"] or None,

@@ -226,3 +226,17 @@ def _context(case: Case, clock: str, due: date, today: date, rules: Rules, distr
         "workdays_left": rules.calendar.workdays_between(today, due),
         "district_name": districts.get(case.district, case.district),
     }
+
+
+def open_escalations(session: Session, district: str | None = None, limit: int = 200) -> list[dict]:
+    """超期督办 of cases still open, the newest first (the board's escalations queue, issue 23):
+    the rows `GET /escalations` lists, without the closed cases' history, each with its clock's label."""
+    query = (select(Escalation, Case.number, Case.title, Case.state).join(Case, Case.id == Escalation.case_id)
+             .where(Case.state.not_in(FINAL_STATES)))
+    if district:
+        query = query.where(Escalation.district == district)
+    rows = session.execute(query.order_by(Escalation.created_at.desc(), Escalation.id.desc()).limit(limit))
+    return [{"id": e.id, "case_id": e.case_id, "number": number, "title": title, "state": state,
+             "state_label": STATE_LABELS_V2.get(state, state), "district": e.district, "clock": e.clock,
+             "clock_label": CLOCK_LABELS_V2.get(e.clock, e.clock), "due": e.due, "created_at": e.created_at}
+            for e, number, title, state in rows]

@@ -242,3 +242,27 @@ def test_keyboard_only_intake_with_the_live_credit_code_check(api: Api, live_ser
     page.wait_for_selector("#done")
     assert page.inner_text("#state") == "已收到" and "东胜区某服装店" in page.content()
     assert [c["title"] for c in api.get(officer, "/cases").json()["items"]] == ["销售假冒注册商标的羊绒衫"]
+
+
+def test_a_supervisor_opens_its_approvals_queue_from_the_board(api: Api, live_server: str, browser,
+                                                                 tmp_path) -> None:
+    """Issue 23's queues: 待办队列 from the district board, the count, the queue as a work list."""
+    officer = api.principal("officer", "150602")
+    supervisor = api.principal("supervisor", "150602")
+    case = api.create(officer, penalty_case())
+    elsewhere = api.create(api.principal("officer", "150603"), penalty_case("150603"))
+    page = browser.new_page()
+    page.goto(f"{live_server}/board/login")
+    token_sign_in(page, supervisor)
+    page.wait_for_selector("#worklist")
+    page.click("#queues-link")
+    page.wait_for_selector("#queues")
+    assert page.inner_text("#queue-approvals") == "待我审批"
+    assert page.locator("#queues tr", has_text="待我审批").locator(".count").inner_text() == "1"
+    page.click("#queue-approvals")
+    page.wait_for_selector("#worklist")
+    listed = page.inner_text("#worklist")
+    assert case["number"] in listed and elsewhere["number"] not in listed and "受理/立案" in listed
+    page.screenshot(path=str(tmp_path / "queue.png"), full_page=True)
+    if (target := os.environ.get("IPCASE_SCREENSHOT_DIR")):
+        page.screenshot(path=f"{target}/board-queue.png", full_page=True)

@@ -113,6 +113,9 @@ MATRIX: dict[str, dict[str, int]] = {
     "GET /board/intake": {**everyone(403), "officer": 200, "supervisor": 200, "anonymous": 303},
     "POST /board/intake": {**everyone(403), "anonymous": 303},
     "GET /board/check/credit-code": {**READERS, "anonymous": 303},
+    # the workbench's queues (issue 23): a probe names no queue, so a reader's answer is the 404
+    "GET /board/queues": {**READERS, "partner": 403, "admin": 403, "anonymous": 303},
+    "GET /board/queues/{queue}": {**everyone(404), "partner": 403, "admin": 403, "anonymous": 303},
     "GET /board/login": {**everyone(200), "anonymous": 200},
     "POST /board/login": {**everyone(403), "anonymous": 403},
     "POST /board/logout": {**everyone(403), "anonymous": 403},

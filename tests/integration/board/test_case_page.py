@@ -39,3 +39,16 @@ def test_description_parties_and_amounts_in_chinese(api: Api) -> None:
     assert "某商贸有限公司" in page and "案值（元）</th><td>12000.50 元" in page
     deadlines = page.split('id="deadlines"')[1].split("</table>")[0]
     assert "立案审查期限" in deadlines and "本局" in deadlines and "bureau" not in deadlines
+
+
+def test_no_english_state_word_outside_the_diagram(api: Api) -> None:
+    """The state is shown in Chinese only (the machine's identifier stays in the API and the diagram)."""
+    from state_machines.vocabulary import STATES_V2
+
+    officer, supervisor = api.principal("officer", "150602"), api.principal("supervisor", "150602")
+    case = api.create(officer, penalty_case())
+    api.ok(supervisor, case["id"], "accept")
+    page = as_reader(api, officer, f"/board/cases/{case['id']}").text
+    assert '<strong id="state">已立案/受理</strong>' in page
+    text = re.sub(r'<pre class="mermaid".*?</pre>|<script.*?</script>|<[^>]+>', " ", page, flags=re.S)
+    assert [s for s in STATES_V2 if re.search(rf"\b{s}\b", text)] == []
