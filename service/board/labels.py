@@ -88,3 +88,12 @@ def field_label(name: str) -> str:
 def value_label(value: object) -> str:
     text = str(value).lower() if isinstance(value, bool) else str(value)
     return VALUE_LABELS.get(text, text)
+
+DUTY_DONE = {"reply": "督办回复已报送", "close": "督办事项已办结", "answer": "整改情况已报告，待市局验收",
+             "accept": "整改已验收"}
+"""The success line a city-duty form (督办, 通报整改) leaves on the page it returns to (`?ok=`)."""
+DUTY_REFUSALS = {"validation_error": "此项填写有误（不能为空，不超过 10000 字）", "forbidden": "您无权办理此事项",
+                 "not_found": "没有这个事项，或无权查看", "invalid_transition": "该事项已办结，不能再办理",
+                 "guard_failed": "不满足办理条件（已验收，或尚未报告整改情况）",
+                 "version_conflict": "该事项已被他人更新，请刷新页面后重试"}
+"""The refusals of the city-duty forms in Chinese, shown beside the field (SPEC §6 codes)."""

@@ -37,7 +37,7 @@ from starlette.concurrency import run_in_threadpool
 from service.assessment.providers import _case_condition as assessment_condition
 from service.assistance.service import disputed_transfers
 from service.board.forms import controls, data_of
-from service.board.labels import EVENT_LABELS, ROLE_LABELS, event_label, field_label, value_label
+from service.board.labels import DUTY_DONE, EVENT_LABELS, ROLE_LABELS, event_label, field_label, value_label
 from service.campaigns import progress as campaign_progress
 from service.campaigns import service as campaigns
 from service.cases import queries, registration
@@ -683,7 +683,7 @@ def _event_forms(session, shown: dict) -> list[dict]:
 
 def _case_view(request: Request, actor: Actor, who: str, case_id: str, *, status: int = 200, done: str | None = None,
                failed: str | None = None, refusal: DomainError | None = None,
-               submitted: dict[str, list[str]] | None = None) -> Response:
+               submitted: dict[str, list[str]] | None = None, **extra: object) -> Response:
     """The case page: what the case holds, and a form for each event the reader may fire now.
 
     After a refused event, its form comes back open with what was typed and the refusal in
@@ -731,7 +731,8 @@ def _case_view(request: Request, actor: Actor, who: str, case_id: str, *, status
                  sector_label=SECTORS.get(shown["sector"] or "", shown["sector"] or ""),
                  venue_label=VENUES.get(shown["venue"] or "", shown["venue"] or ""),
                  labels=STATE_LABELS_V2, diagram=as_mermaid(Track(shown["track"]), current=shown["state"],
-                                                            version=shown["machine_version"]))
+                                                            version=shown["machine_version"]),
+                 **{"notice": DUTY_DONE.get(request.query_params.get("ok", "")), **extra})
 
 
 @router.get("/board/handoffs/{handoff_id}/letter")
