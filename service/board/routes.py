@@ -332,6 +332,17 @@ def board(request: Request) -> Response:
     if isinstance(signed, Response):
         return signed
     actor, who = signed
+    return board_view(request, actor, who)
+
+
+def _month_before(month: str) -> str:
+    """The statistical month before `month` (`2026-01` → `2025-12`): the last one a district may confirm."""
+    year, number = int(month[:4]), int(month[5:])
+    return f"{year - 1}-12" if number == 1 else f"{year}-{number - 1:02d}"
+
+
+def board_view(request: Request, actor: Actor, who: str, status: int = 200, **extra: object) -> Response:
+    """The district's or the city's board; `extra` carries a refused 报送 form back (duties_page.py)."""
     runtime = request.app.state.runtime
     now = datetime.now(UTC)
     today = now.astimezone(CHINA_TZ).date()
@@ -343,9 +354,12 @@ def board(request: Request) -> Response:
                 work = _work_page(session, request, actor, runtime, now, horizon, "/board")
             except DomainError as refusal:
                 return _page(request, "login", 422, who=who, error=_chinese_refusal(refusal))
-            return _page(request, "district", who=who, district_name=name, today=today,
+            return _page(request, "district", status, who=who, district_name=name, today=today,
                          can_register=actor.role in DISTRICT_ROLES, orders=oversight.open_orders(session, actor),
-                         reporting=report_timeliness.due_items(session, today, actor.district), **work)
+                         reporting=report_timeliness.due_items(session, today, actor.district), **work,
+                         can_report=actor.role is Role.supervisor, year=today.year,
+                         last_month=_month_before(report_period.month_of(today)),
+                         **{"notice": DUTY_DONE.get(request.query_params.get("ok", "")), **extra})
         worklist = _worklist(session, actor, today, horizon)
         by_state: dict[str, dict[str, int]] = defaultdict(dict)
         for district, state, count in session.execute(select(Case.district, Case.state, func.count())
@@ -368,8 +382,8 @@ def board(request: Request) -> Response:
                      "to_name": names.get(d["to_district"], d["to_district"])} for d in disputed_transfers(session)]
         orders = oversight.open_orders(session, actor)  # 督办事项 (SPEC §12)
     # the city's list holds only cases due soon or overdue: an empty list is not "no open cases"
-    return _page(request, "city", who=who, districts=districts, states=NON_FINAL_STATES_V2, labels=STATE_LABELS_V2,
-                 cases=worklist, today=today, empty_worklist="没有即将到期或已超期的案件", disputes=disputes,
+    return _page(request, "city", status, **extra, who=who, districts=districts, states=NON_FINAL_STATES_V2,
+                 labels=STATE_LABELS_V2, cases=worklist, today=today, empty_worklist="没有即将到期或已超期的案件", disputes=disputes,
                  orders=orders, reporting=reporting)
 
 

@@ -163,6 +163,9 @@ MATRIX: dict[str, dict[str, int]] = {
     "POST /board/supervision-orders/{order_id}/close": {**everyone(403), "anonymous": 303},
     "POST /board/bulletins/{bulletin_id}/rectifications/{district}/answer": {**everyone(403), "anonymous": 303},
     "POST /board/bulletins/{bulletin_id}/rectifications/{district}/accept": {**everyone(403), "anonymous": 303},
+    "POST /board/reports/monthly": {**everyone(403), "anonymous": 303},
+    "POST /board/reports/action-plan": {**everyone(403), "anonymous": 303},
+    "POST /board/reports/summary": {**everyone(403), "anonymous": 303},
 }
 
 

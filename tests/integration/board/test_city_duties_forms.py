@@ -104,7 +104,8 @@ def test_a_supervisor_replies_from_the_case_page_and_the_city_closes_from_the_qu
 
 def test_anonymous_forms_go_to_the_sign_in_page(api: Api) -> None:
     api.client.cookies.clear()
-    for path in ("/board/supervision-orders/x/reply", "/board/supervision-orders/x/close",
+    for path in ("/board/supervision-orders/x/reply", "/board/supervision-orders/x/close", "/board/reports/monthly",
+                 "/board/reports/action-plan", "/board/reports/summary",
                  f"/board/bulletins/x/rectifications/{B}/answer", f"/board/bulletins/x/rectifications/{B}/accept"):
         response = api.client.post(path, data={"csrf": CSRF}, follow_redirects=False)
         assert response.status_code == 303 and response.headers["location"] == "/board/login"
@@ -170,3 +171,64 @@ def test_the_criticised_district_answers_its_rectification_and_the_city_accepts(
     again = send(api, sup_b, answer, text="补充")
     assert again.status_code == 409 and "不满足办理条件" in again.text
     assert len(rectification(api, city, bid)["answers"]) == 1
+
+
+CONTACTS = {"responsible_name": "张伟", "responsible_post": "副局长", "responsible_phone": "13812345678",
+            "responsible_email": "zhangwei@example.cn", "liaison_name": "李娜", "liaison_post": "科员",
+            "liaison_phone": "0477-8581234", "liaison_email": "lina@example.cn"}
+SECTIONS = {"progress": "全年共办理专利侵权纠纷案件若干件，开展专项行动三次。", "results": "办案时效明显提升",
+            "problems": "办案力量不足", "next_steps": "加强培训，完善机制"}
+
+
+def test_a_district_supervisor_reports_from_the_board(api: Api) -> None:
+    sup, officer = api.principal("supervisor", A), api.principal("officer", A)
+    sup_b, city = api.principal("supervisor", B), api.principal("city")
+    board = page(api, sup, "/board")
+    for form in ("report-monthly", "report-plan", "report-summary"):
+        assert f'id="{form}"' in board and f'id="{form}"' not in page(api, officer, "/board")
+    month = board.split('id="monthly-month" name="month" value="')[1].split('"')[0]
+    year = today_in_china(datetime.now(UTC)).year
+
+    # the month's figures: refused to an officer, forged, a month not ended; then confirmed as the API does
+    refused = send(api, officer, "/board/reports/monthly", month=month)
+    assert refused.status_code == 403 and "您无权办理此事项" in refused.text
+    assert send(api, sup, "/board/reports/monthly", csrf="", month=month).status_code == 403
+    bad = send(api, sup, "/board/reports/monthly", month="2026-13")
+    assert bad.status_code == 422 and 'id="err-monthly-month">此项填写有误' in bad.text
+    assert api.get(city, "/reports/monthly/submissions", month=month).json()["items"] == []
+    done = send(api, sup, "/board/reports/monthly", month=month)
+    assert done.status_code == 303 and done.headers["location"] == "/board?ok=monthly"
+    assert "月度统计数据已确认报送" in page(api, sup, "/board?ok=monthly")
+    [row] = api.get(city, "/reports/monthly/submissions", month=month).json()["items"]
+    assert row["district"] == A and row["version"] == 1
+    again = send(api, sup, "/board/reports/monthly", month=month)  # a correction needs a reason
+    assert again.status_code in (409, 422) and "未报送" in again.text
+    assert len(api.get(city, "/reports/monthly/submissions", month=month).json()["items"]) == 1
+
+    # the year's action plan with its responsible person and liaison
+    plan = {"year": str(year), "plan": "一、总体要求……二、重点任务……", **CONTACTS}
+    assert send(api, sup_b, "/board/reports/action-plan", csrf="x" * 43, **plan).status_code == 403
+    city_refused = send(api, city, "/board/reports/action-plan", **plan)  # the city owes none
+    assert city_refused.status_code == 403 and "未报送：您无权办理此事项" in city_refused.text
+    wrong = send(api, sup, "/board/reports/action-plan", **{**plan, "liaison_phone": "12345"})
+    assert wrong.status_code == 422 and 'id="err-plan-liaison_phone">此项填写有误' in wrong.text
+    assert 'value="张伟"' in wrong.text  # what was typed comes back
+    assert api.get(city, "/reports/action-plans", year=year).json()["items"] == []
+    sent = send(api, sup, "/board/reports/action-plan", **plan)
+    assert sent.status_code == 303 and sent.headers["location"] == "/board?ok=plan"
+    [stored] = api.get(city, "/reports/action-plans", year=year).json()["items"]
+    assert stored["district"] == A and stored["responsible"]["name"] == "张伟"
+    assert stored["liaison"]["phone"] == "0477-8581234"
+
+    # a summary (last year's annual: always after its due month)
+    summary = {"year": str(year - 1), "period": "annual", **SECTIONS}
+    short = send(api, sup, "/board/reports/summary", **{**summary, "progress": "太短"})
+    assert short.status_code == 422 and 'id="err-summary-progress">此项填写有误' in short.text
+    assert send(api, officer, "/board/reports/summary", **summary).status_code == 403
+    assert api.get(city, "/reports/summaries", year=year - 1).json()["items"] == []
+    filed = send(api, sup, "/board/reports/summary", **summary)
+    assert filed.status_code == 303 and filed.headers["location"] == "/board?ok=summary"
+    [kept] = api.get(city, "/reports/summaries", year=year - 1).json()["items"]
+    assert kept["district"] == A and kept["period"] == "annual"
+    twice = send(api, sup, "/board/reports/summary", **summary)
+    assert twice.status_code == 409 and "不满足办理条件" in twice.text
