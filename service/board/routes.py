@@ -383,8 +383,8 @@ def board_view(request: Request, actor: Actor, who: str, status: int = 200, **ex
         orders = oversight.open_orders(session, actor)  # 督办事项 (SPEC §12)
     # the city's list holds only cases due soon or overdue: an empty list is not "no open cases"
     return _page(request, "city", status, **extra, who=who, districts=districts, states=NON_FINAL_STATES_V2,
-                 labels=STATE_LABELS_V2, cases=worklist, today=today, empty_worklist="没有即将到期或已超期的案件", disputes=disputes,
-                 orders=orders, reporting=reporting)
+                 labels=STATE_LABELS_V2, cases=worklist, today=today, empty_worklist="没有即将到期或已超期的案件",
+                 disputes=disputes, orders=orders, reporting=reporting)
 
 
 PAGE_SIZE = 50
