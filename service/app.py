@@ -12,7 +12,7 @@ from service.assessment import routes as assessment
 from service.assessment import service as assessment_service
 from service.assistance import routes as assistance
 from service.audit import routes as audit
-from service.board import assessment_page, bulletins_page, queues_page
+from service.board import assessment_page, bulletins_page, duties_page, queues_page
 from service.board import routes as board
 from service.bulletins import routes as bulletins
 from service.campaigns import routes as campaigns
@@ -68,6 +68,7 @@ def create_app(runtime: Runtime) -> FastAPI:
 
     app.include_router(board.router)
     app.include_router(bulletins_page.router)
+    app.include_router(duties_page.router)
     app.include_router(assessment_page.router)
     app.include_router(queues_page.router)
 

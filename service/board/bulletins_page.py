@@ -7,10 +7,12 @@ from datetime import UTC, datetime
 
 from fastapi import APIRouter, Request, Response
 
+from service.board.labels import DUTY_DONE
 from service.board.routes import _page, _signed_in
 from service.bulletins import service as bulletins
 from state_machines.errors import DomainError
-from state_machines.principals import DISTRICT_ROLES, is_city
+from state_machines.principals import DISTRICT_ROLES, Actor, is_city
+from state_machines.vocabulary import Role
 
 router = APIRouter(include_in_schema=False)
 
@@ -21,6 +23,11 @@ def bulletins_page(request: Request) -> Response:
     if isinstance(signed, Response):
         return signed
     actor, who = signed
+    return bulletins_view(request, actor, who)
+
+
+def bulletins_view(request: Request, actor: Actor, who: str, status: int = 200, **extra: object) -> Response:
+    """The page; `extra` carries a refused 整改 form back to its row (service/board/duties_page.py)."""
     now = datetime.now(UTC)
     mine = actor.district if actor.role in DISTRICT_ROLES and not is_city(actor) else None
     with request.app.state.runtime.db.read() as session:
@@ -39,4 +46,6 @@ def bulletins_page(request: Request) -> Response:
         except DomainError:
             return _page(request, "login", 403, who=who, error="该账号不阅读通报")
     rectifications.sort(key=lambda r: (r["state"] == "accepted", not r["overdue"], r["due_on"]))
-    return _page(request, "bulletins", who=who, bulletins=shown, rectifications=rectifications, mine=mine)
+    return _page(request, "bulletins", status, who=who, bulletins=shown, rectifications=rectifications, mine=mine,
+                 answers=actor.role is Role.supervisor and mine is not None, city=is_city(actor),
+                 **{"notice": DUTY_DONE.get(request.query_params.get("ok", "")), **extra})

@@ -88,3 +88,22 @@ def field_label(name: str) -> str:
 def value_label(value: object) -> str:
     text = str(value).lower() if isinstance(value, bool) else str(value)
     return VALUE_LABELS.get(text, text)
+
+DUTY_DONE = {"reply": "督办回复已报送", "close": "督办事项已办结", "answer": "整改情况已报告，待市局验收",
+             "accept": "整改已验收"}
+"""The success line a city-duty form (督办, 通报整改) leaves on the page it returns to (`?ok=`)."""
+DUTY_REFUSALS = {"validation_error": "此项填写有误（不能为空，不超过 10000 字）", "forbidden": "您无权办理此事项",
+                 "not_found": "没有这个事项，或无权查看", "invalid_transition": "该事项已办结，不能再办理",
+                 "guard_failed": "不满足办理条件（已验收，或尚未报告整改情况）",
+                 "version_conflict": "该事项已被他人更新，请刷新页面后重试"}
+"""The refusals of the city-duty forms in Chinese, shown beside the field (SPEC §6 codes)."""
+
+DUTY_DONE |= {"monthly": "月度统计数据已确认报送", "plan": "年度行动方案及责任人、联络员名单已报送",
+              "summary": "工作总结已报送"}
+REPORT_FIELDS = {"month": "统计月份", "reason": "更正原因", "year": "年度", "plan": "行动方案",
+                 "responsible_name": "责任人姓名", "responsible_post": "责任人职务", "responsible_phone": "责任人电话",
+                 "responsible_email": "责任人邮箱", "liaison_name": "联络员姓名", "liaison_post": "联络员职务",
+                 "liaison_phone": "联络员电话", "liaison_email": "联络员邮箱", "period": "总结类型",
+                 "progress": "工作开展情况（至少 10 字）", "results": "主要成效", "problems": "存在问题",
+                 "next_steps": "下步打算"}
+"""The 报送 forms' inputs in Chinese (the API's fields; a contact's are `responsible_name` for `responsible.name`)."""

@@ -19,6 +19,7 @@ from fastapi.responses import Response
 from sqlalchemy import func, select
 
 from service.assistance.service import disputed_transfers
+from service.board.labels import DUTY_DONE
 from service.board.routes import _chinese_refusal, _page, _signed_in, _work_page
 from service.cases import queries
 from service.cases.models import Case
@@ -111,6 +112,11 @@ def queue_page(queue: str, request: Request) -> Response:
     if isinstance(signed, Response):
         return signed
     actor, who = signed
+    return queue_view(request, actor, who, queue)
+
+
+def queue_view(request: Request, actor: Actor, who: str, queue: str, status: int = 200, **extra: object) -> Response:
+    """The queue's page; `extra` carries a refused 督办 form back to its row (service/board/duties_page.py)."""
     found = QUEUES.get(queue)
     if found is None:
         return _page(request, "login", 404, who=who, error="没有这个队列")
@@ -120,7 +126,8 @@ def queue_page(queue: str, request: Request) -> Response:
     now = datetime.now(UTC)
     today = now.astimezone(CHINA_TZ).date()
     horizon = runtime.rules.calendar.add_workdays(today, runtime.rules.due_soon_workdays)
-    context = {"who": who, "queue": found, "today": today, "error": None}
+    context = {"who": who, "queue": found, "today": today, "error": None,
+               "notice": DUTY_DONE.get(request.query_params.get("ok", "")), **extra}
     with runtime.db.read() as session:
         if queue in CASE_QUEUES:
             try:
@@ -131,4 +138,4 @@ def queue_page(queue: str, request: Request) -> Response:
                              filters={})
             return _page(request, "queue", **context, **work)
         rows = _rows(session, actor, queue)
-    return _page(request, "queue", **context, rows=rows, orders=rows, disputes=rows, escalations=rows)
+    return _page(request, "queue", status, **context, rows=rows, orders=rows, disputes=rows, escalations=rows)

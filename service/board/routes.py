@@ -37,7 +37,7 @@ from starlette.concurrency import run_in_threadpool
 from service.assessment.providers import _case_condition as assessment_condition
 from service.assistance.service import disputed_transfers
 from service.board.forms import controls, data_of
-from service.board.labels import EVENT_LABELS, ROLE_LABELS, event_label, field_label, value_label
+from service.board.labels import DUTY_DONE, EVENT_LABELS, ROLE_LABELS, event_label, field_label, value_label
 from service.campaigns import progress as campaign_progress
 from service.campaigns import service as campaigns
 from service.cases import queries, registration
@@ -332,6 +332,17 @@ def board(request: Request) -> Response:
     if isinstance(signed, Response):
         return signed
     actor, who = signed
+    return board_view(request, actor, who)
+
+
+def _month_before(month: str) -> str:
+    """The statistical month before `month` (`2026-01` → `2025-12`): the last one a district may confirm."""
+    year, number = int(month[:4]), int(month[5:])
+    return f"{year - 1}-12" if number == 1 else f"{year}-{number - 1:02d}"
+
+
+def board_view(request: Request, actor: Actor, who: str, status: int = 200, **extra: object) -> Response:
+    """The district's or the city's board; `extra` carries a refused 报送 form back (duties_page.py)."""
     runtime = request.app.state.runtime
     now = datetime.now(UTC)
     today = now.astimezone(CHINA_TZ).date()
@@ -343,9 +354,12 @@ def board(request: Request) -> Response:
                 work = _work_page(session, request, actor, runtime, now, horizon, "/board")
             except DomainError as refusal:
                 return _page(request, "login", 422, who=who, error=_chinese_refusal(refusal))
-            return _page(request, "district", who=who, district_name=name, today=today,
+            return _page(request, "district", status, who=who, district_name=name, today=today,
                          can_register=actor.role in DISTRICT_ROLES, orders=oversight.open_orders(session, actor),
-                         reporting=report_timeliness.due_items(session, today, actor.district), **work)
+                         reporting=report_timeliness.due_items(session, today, actor.district), **work,
+                         can_report=actor.role is Role.supervisor, year=today.year,
+                         last_month=_month_before(report_period.month_of(today)),
+                         **{"notice": DUTY_DONE.get(request.query_params.get("ok", "")), **extra})
         worklist = _worklist(session, actor, today, horizon)
         by_state: dict[str, dict[str, int]] = defaultdict(dict)
         for district, state, count in session.execute(select(Case.district, Case.state, func.count())
@@ -368,9 +382,9 @@ def board(request: Request) -> Response:
                      "to_name": names.get(d["to_district"], d["to_district"])} for d in disputed_transfers(session)]
         orders = oversight.open_orders(session, actor)  # 督办事项 (SPEC §12)
     # the city's list holds only cases due soon or overdue: an empty list is not "no open cases"
-    return _page(request, "city", who=who, districts=districts, states=NON_FINAL_STATES_V2, labels=STATE_LABELS_V2,
-                 cases=worklist, today=today, empty_worklist="没有即将到期或已超期的案件", disputes=disputes,
-                 orders=orders, reporting=reporting)
+    return _page(request, "city", status, **extra, who=who, districts=districts, states=NON_FINAL_STATES_V2,
+                 labels=STATE_LABELS_V2, cases=worklist, today=today, empty_worklist="没有即将到期或已超期的案件",
+                 disputes=disputes, orders=orders, reporting=reporting)
 
 
 PAGE_SIZE = 50
@@ -683,7 +697,7 @@ def _event_forms(session, shown: dict) -> list[dict]:
 
 def _case_view(request: Request, actor: Actor, who: str, case_id: str, *, status: int = 200, done: str | None = None,
                failed: str | None = None, refusal: DomainError | None = None,
-               submitted: dict[str, list[str]] | None = None) -> Response:
+               submitted: dict[str, list[str]] | None = None, **extra: object) -> Response:
     """The case page: what the case holds, and a form for each event the reader may fire now.
 
     After a refused event, its form comes back open with what was typed and the refusal in
@@ -731,7 +745,8 @@ def _case_view(request: Request, actor: Actor, who: str, case_id: str, *, status
                  sector_label=SECTORS.get(shown["sector"] or "", shown["sector"] or ""),
                  venue_label=VENUES.get(shown["venue"] or "", shown["venue"] or ""),
                  labels=STATE_LABELS_V2, diagram=as_mermaid(Track(shown["track"]), current=shown["state"],
-                                                            version=shown["machine_version"]))
+                                                            version=shown["machine_version"]),
+                 **{"notice": DUTY_DONE.get(request.query_params.get("ok", "")), **extra})
 
 
 @router.get("/board/handoffs/{handoff_id}/letter")

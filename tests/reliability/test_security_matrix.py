@@ -158,6 +158,14 @@ MATRIX: dict[str, dict[str, int]] = {
     "GET /api/v1/assessment": everyone(422),
     "POST /api/v1/assessment/adjustments": everyone(422),
     "GET /board/assessment": {**READERS, "partner": 403, "admin": 403, "anonymous": 303},
+    # the city's duties as board forms (issue 23 for issue 20): sign-in first, then the CSRF token
+    "POST /board/supervision-orders/{order_id}/reply": {**everyone(403), "anonymous": 303},
+    "POST /board/supervision-orders/{order_id}/close": {**everyone(403), "anonymous": 303},
+    "POST /board/bulletins/{bulletin_id}/rectifications/{district}/answer": {**everyone(403), "anonymous": 303},
+    "POST /board/bulletins/{bulletin_id}/rectifications/{district}/accept": {**everyone(403), "anonymous": 303},
+    "POST /board/reports/monthly": {**everyone(403), "anonymous": 303},
+    "POST /board/reports/action-plan": {**everyone(403), "anonymous": 303},
+    "POST /board/reports/summary": {**everyone(403), "anonymous": 303},
 }
 
 
