@@ -124,10 +124,12 @@ def main() -> None:
                       "/board/cases?state=filed&sort=received"),
                      ("city", "city: all districts, overdue", "/board/cases?clock=overdue"),
                      ("supervisor", "case page", f"/board/cases/{ids[3]}"),
-                     ("supervisor", "search: party name", "/board/cases?q=某羊绒制品店126"),
-                     ("supervisor", "search: title", "/board/cases?q=侵犯专利权的电器"),
-                     ("city", "search: party name, all districts", "/board/cases?q=某电子商行"),
-                     ("city", "search: case number", "/board/cases?q=工作台〔2026〕777号")]
+                     ("supervisor", "search: a party's whole name", "/board/cases?q=东胜区某羊绒制品店126"),
+                     ("supervisor", "search: part of a name", "/board/cases?q=羊绒制品店126"),
+                     ("supervisor", "search: a title", "/board/cases?q=销售假冒注册商标的白酒4320"),
+                     ("city", "search: a case number, all districts", "/board/cases?q=工作台〔2026〕777号"),
+                     ("city", "search: part of a number, all districts", "/board/cases?q=〔2026〕777号"),
+                     ("city", "search: a word in 200,000 names (broad)", "/board/cases?q=某电子商行")]
             print(f"| page | reader | median ms | p95 ms | ({args.cases:,} copied cases, {args.runs} runs each)")
             for role, label, path in pages:
                 median, p95 = _time(client, cookies[role], path, args.runs)

@@ -93,6 +93,18 @@ def test_pages_of_the_list(api: Api, cases: dict, monkeypatch: pytest.MonkeyPatc
     assert set(rows(first)) | set(rows(second)) == {cases[k]["number"] for k in ("liquor", "cashmere", "old")}
 
 
+@pytest.mark.parametrize("size", [1, 2])
+def test_an_officers_owed_first_pages_join_into_the_whole_list(api: Api, cases: dict, size: int,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """The officer's list is two queries (owed, then the rest): its pages must still read as one list."""
+    whole = rows(listing(api, cases["officer"], "/board"))
+    monkeypatch.setattr(board_routes, "PAGE_SIZE", size)
+    paged: list[str] = []
+    for page in range(1, 5):
+        paged += rows(listing(api, cases["officer"], "/board", page=page))
+    assert paged == whole and whole[0] == cases["old"]["number"] and len(whole) == 3
+
+
 @pytest.mark.parametrize("params", [{"state": "nonsense"}, {"kind": "x"}, {"clock": "soon"}, {"page": "0"},
                                     {"page": "abc"}, {"sort": "DROP"}, {"q": "x" * 101}, {"venue": "moon"}])
 def test_a_bad_filter_is_a_422_page_not_a_500(api: Api, cases: dict, params: dict) -> None:
