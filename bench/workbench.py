@@ -105,6 +105,7 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=40)
     parser.add_argument("--server", default="postgresql+psycopg://postgres@127.0.0.1:5432")
+    parser.add_argument("--keep", action="store_true", help="keep the database (ipcase_bench_workbench) to EXPLAIN")
     args = parser.parse_args()
     url = f"{args.server}/ipcase_bench_workbench"
     fresh_database(url)
@@ -136,7 +137,8 @@ def main() -> None:
                 print(f"| {label} | {role} | {median:.0f} | {p95:.0f} |")
     finally:
         runtime.db.engine.dispose()
-        drop_database(url)
+        if not args.keep:
+            drop_database(url)
 
 
 if __name__ == "__main__":
