@@ -58,6 +58,7 @@ VALUE_LABELS: dict[str, str] = {
     "invention": "发明", "utility_model": "实用新型", "design": "外观设计", "none": "无",
     "penalty": "给予处罚", "no_penalty": "不予处罚", "warning": "警告", "order_to_stop": "责令停止违法行为",
     "destruction": "销毁", "suspension": "停业整顿", "revocation": "吊销", "closure": "取缔",
+    "practice_restriction": "限制从业", "downgrade": "降低资质等级",
     "testing": "检验检测", "appraisal": "鉴定", "right_holder_identification": "权利人辨认",
     "request_copy": "申请书副本", "penalty_notice": "处罚告知书", "decision": "决定书",
     "public_interest": "涉及重大公共利益", "major_rights_after_hearing": "经听证的重大权益",
