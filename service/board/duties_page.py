@@ -22,7 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from service.board.bulletins_page import bulletins_view
 from service.board.labels import DUTY_REFUSALS, REPORT_FIELDS
 from service.board.queues_page import QUEUES, queue_view
-from service.board.routes import _case_view, _csrf_ok, _field, _forged, _form, _page, _signed_in, board_view
+from service.board.routes import _case_view, _field, _page, _signed_form, board_view
 from service.bulletins import service as bulletins
 from service.bulletins.schemas import AnswerIn
 from service.core.errors import STATUS
@@ -51,13 +51,10 @@ def _refusal(refusal: DomainError) -> tuple[int, str]:
 async def _order_action(request: Request, order_id: str, action: str,
                         call: Callable[[Actor, dict[str, list[str]]], object | str], field: str) -> Response:
     """Shared by reply and close: sign-in, CSRF, the service call, and back to the case or the queue."""
-    signed = _signed_in(request)
+    signed = await _signed_form(request)
     if isinstance(signed, Response):
         return signed
-    actor, who = signed
-    fields = await _form(request)
-    if not _csrf_ok(request, fields):
-        return _forged(request)
+    actor, who, fields = signed
     order_id = order_id[:36]
     case_id = _field(fields, "case_id")[:36]
     back = f"/board/cases/{case_id}" if case_id else "/board/queues/orders"
@@ -103,13 +100,10 @@ async def close_order(order_id: str, request: Request) -> Response:
 
 
 async def _rectification_action(request: Request, bulletin_id: str, district: str, action: str) -> Response:
-    signed = _signed_in(request)
+    signed = await _signed_form(request)
     if isinstance(signed, Response):
         return signed
-    actor, who = signed
-    fields = await _form(request)
-    if not _csrf_ok(request, fields):
-        return _forged(request)
+    actor, who, fields = signed
     bulletin_id, district = bulletin_id[:36], district[:6]
     text = _field(fields, "text")
     error = ""
@@ -176,13 +170,10 @@ REPORT_FORMS = {"monthly": _monthly, "plan": _plan, "summary": _summary}
 
 async def _report_action(request: Request, form: str) -> Response:
     """Sign-in, CSRF, the API's body model, then the API's own function; back to /board or the refusal."""
-    signed = _signed_in(request)
+    signed = await _signed_form(request)
     if isinstance(signed, Response):
         return signed
-    actor, who = signed
-    fields = await _form(request)
-    if not _csrf_ok(request, fields):
-        return _forged(request)
+    actor, who, fields = signed
     model, body, call = REPORT_FORMS[form](fields)
     errors: dict[str, str] = {}
     try:

@@ -173,6 +173,18 @@ def _forged(request: Request) -> HTMLResponse:
     return _page(request, "login", 403, who=None, error="表单已失效（可能来自其他网站），请重新操作")
 
 
+async def _signed_form(request: Request) -> tuple[Actor, str, dict[str, list[str]]] | Response:
+    """A signed-in person's form with its CSRF token checked (every board POST but sign-in and
+    sign-out), or the answer to give instead: the sign-in page, or 403 for a forged form."""
+    signed = _signed_in(request)
+    if isinstance(signed, Response):
+        return signed
+    fields = await _form(request)
+    if not _csrf_ok(request, fields):
+        return _forged(request)
+    return (*signed, fields)
+
+
 def _refused(request: Request, status: int, error: str) -> Response:
     """The sign-in page with the reason; the session cookie, if any, dropped."""
     response = _page(request, "login", status, who=None, error=error)
@@ -604,13 +616,10 @@ def intake_form(request: Request) -> Response:
 @router.post("/board/intake")
 async def intake(request: Request) -> Response:
     """Register the case through the API's own `registration.create_case`; refusals beside their inputs."""
-    signed = _signed_in(request)
+    signed = await _signed_form(request)
     if isinstance(signed, Response):
         return signed
-    actor, who = signed
-    fields = await _form(request)
-    if not _csrf_ok(request, fields):
-        return _forged(request)
+    actor, who, fields = signed
     if actor.role not in DISTRICT_ROLES:
         return _page(request, "login", 403, who=who, error="只有旗区办案人员和负责人登记案件")
     return await run_in_threadpool(_register, request, actor, who, fields)  # like `POST /cases`, off the loop
@@ -770,13 +779,10 @@ async def fire_from_form(case_id: str, request: Request) -> Response:
     """Fire an event from its form through the API's own command (`EventWriter.fire`, SPEC §3's
     refusal order): the form's version is the If-Match and its key the Idempotency-Key, so a stale
     form is refused and a double click records the event once. Success: back to the case page."""
-    signed = _signed_in(request)
+    signed = await _signed_form(request)
     if isinstance(signed, Response):
         return signed
-    actor, who = signed
-    fields = await _form(request)
-    if not _csrf_ok(request, fields):
-        return _forged(request)
+    actor, who, fields = signed
     event = _field(fields, "event")[:40]
     runtime = request.app.state.runtime
     with runtime.db.read() as session:

@@ -90,7 +90,9 @@ class BulletinOut(Out):
     total: dict[str, FigureValue]
 
 
-class SubmissionOut(Out):
+class SubmissionListItemOut(Out):
+    """A submission in the list: a version without its frozen reports (read one version for them)."""
+
     id: str
     district: str
     month: str
@@ -104,22 +106,11 @@ class SubmissionOut(Out):
     """This version was submitted after `due`."""
     submitted_by: str
     submitted_at: datetime
+
+
+class SubmissionOut(SubmissionListItemOut):
     snapshot: dict[str, Any]
     """The frozen `monthly` and `case_details` reports."""
-
-
-class SubmissionListItemOut(Out):
-    """A submission in the list: what `SubmissionOut` says but the frozen reports (read one version for them)."""
-
-    id: str
-    district: str
-    month: str
-    version: int
-    reason: str | None
-    due: date
-    late: bool
-    submitted_by: str
-    submitted_at: datetime
 
 
 class SubmissionPage(Page[SubmissionListItemOut]):
