@@ -21,6 +21,7 @@ from service.cases import machine_routes as meta
 from service.cases import routes as cases
 from service.cases.event_writer import EventWriter, events_database
 from service.core import errors
+from service.core.actor_cache import ActorCache
 from service.core.deps import AuthFailures
 from service.core.middleware import BodyLimitAndMetrics
 from service.core.runtime import Runtime
@@ -58,7 +59,7 @@ def create_app(runtime: Runtime) -> FastAPI:
     )
     app.state.runtime = runtime
     app.state.events = events
-    app.state.actor_cache = {}
+    app.state.actor_cache = ActorCache()
     app.state.auth_failures = AuthFailures(runtime.settings.auth_failures_per_minute)
     errors.install(app)
     for module in (cases, handoffs, assistance, reports, credit, inbox, admin, audit, meta, campaigns, documents,

@@ -9,9 +9,9 @@ from collections.abc import Iterator
 from typing import Annotated, NoReturn
 
 from fastapi import Depends, Request
-from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
+from service.core.actor_cache import ActorCache
 from service.core.errors import TooManyRequests, Unauthorized
 from service.core.principals import actor_of, authenticate, hash_token
 from service.core.runtime import Runtime
@@ -92,9 +92,10 @@ async def current_actor(request: Request, runtime: RuntimeDep) -> Actor:
     """The enabled principal behind the bearer token; cached briefly so a request costs no extra query.
 
     `async` so a cached token is answered on the event loop without a thread hop; only a
-    lookup goes to the thread pool. The cache is per process and trusted for
-    `principal_cache_seconds` (default 2): a principal disabled or a token rotated in another
-    process is refused here within that time; through this process, at once (`forget_principals`).
+    lookup goes to the thread pool (`ActorCache`: one at a time per token, refreshed ahead of
+    expiry). The cache is per process and trusted for `principal_cache_seconds` (default 2): a
+    principal disabled or a token rotated in another process is refused here within that time;
+    through this process, at once (`forget_principals`).
     """
     failures: AuthFailures = request.app.state.auth_failures
     client = client_address(request)
@@ -104,25 +105,16 @@ async def current_actor(request: Request, runtime: RuntimeDep) -> Actor:
     if scheme.lower() != "bearer" or not token:
         failures.refuse(client, "send Authorization: Bearer <token>")
     key = hash_token(token)
-    cache: dict[str, tuple[float, Actor]] = request.app.state.actor_cache
-    hit = cache.get(key)
-    now = time.monotonic()
-    if hit is not None and hit[0] > now:
-        return hit[1]
 
     def lookup() -> Actor | None:
         with runtime.db.read() as session:
             principal = authenticate(session, token)
             return None if principal is None else actor_of(principal)
 
-    actor = await run_in_threadpool(lookup)
+    cache: ActorCache = request.app.state.actor_cache
+    actor = await cache.actor(key, runtime.settings.principal_cache_seconds, lookup)
     if actor is None:
         failures.refuse(client, "unknown or disabled token")
-    ttl = runtime.settings.principal_cache_seconds
-    if ttl > 0:
-        if len(cache) > 10_000:
-            cache.clear()
-        cache[key] = (now + ttl, actor)
     return actor
 
 
