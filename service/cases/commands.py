@@ -9,8 +9,10 @@ It takes a batch, so that `EventWriter` can commit concurrent events together.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from types import SimpleNamespace
 
 from sqlalchemy import bindparam, select
@@ -165,7 +167,10 @@ def _respondent_id(parties: dict) -> str | None:
     return parties["respondent"][1].id if "respondent" in parties else None
 
 
-def fire_events(session: Session, requests: list[EventRequest], rules: Rules) -> list[dict | DomainError]:
+Answer = dict | Callable[[], dict]  # the case after the event, or how to render it after the commit
+
+
+def fire_events(session: Session, requests: list[EventRequest], rules: Rules) -> list[Answer | DomainError]:
     """Fire events in the caller's transaction, in order, each as if it had the case to itself.
 
     Each request gets the case as it is after its event, or its refusal (which changes nothing);
@@ -175,7 +180,7 @@ def fire_events(session: Session, requests: list[EventRequest], rules: Rules) ->
     Any other exception means the batch is unusable: the caller must roll it all back.
     """
     batch = _EventBatch(session, requests, rules)
-    answers: list[dict | DomainError] = []
+    answers: list[Answer | DomainError] = []
     for request in requests:
         now = datetime.now(UTC)
         try:
@@ -257,8 +262,12 @@ class _EventBatch:
         return row, parties, shared_only, step, request_hash
 
     def apply(self, request: EventRequest, row: LockedCase, parties: dict, shared_only: bool, step: Step,
-              request_hash: str, now: datetime) -> dict:
-        """Store a decided event; from here on a failure aborts the whole batch, not this request."""
+              request_hash: str, now: datetime) -> Answer:
+        """Store a decided event; from here on a failure aborts the whole batch, not this request.
+
+        The answer is rendered later, outside the batch, unless an Idempotency-Key stores it now:
+        building the case's JSON took a quarter of the writer thread's time, and every event of
+        the process waits while that thread works."""
         actor, key = request.actor, request.idempotency_key
         apply_step(self.session, row, parties, step, actor.id, self.rules, now, idempotency_key=key,
                    events=self.events)
@@ -268,17 +277,22 @@ class _EventBatch:
             mine = self.records.setdefault(party_id, [])
             listed_until = next((c.listed_until for c in mine if c.listed_until), None)
             mine[:] = [c for c in mine if c.case_id != row.id] + [as_respondent_case(row, listed_until)]
+        record = record_of(row, party_id, self.records, self.rules.grade_rules)
+        if not key:
+            # rendered by the caller after the commit, off the writer's thread: the case as it is
+            # now (a later event of the batch on the same case changes `row` in place)
+            return partial(case_json, None, SimpleNamespace(**vars(row)), actor, self.rules, now, parties=parties,
+                           shared_only=shared_only, record=record)
         response = case_json(self.session, row, actor, self.rules, now, parties=parties, shared_only=shared_only,
-                             record=record_of(row, party_id, self.records, self.rules.grade_rules))
-        if key:
-            stale = self.answered.pop((actor.id, row.id, key), None)
-            if stale is not None:  # expired: the key starts afresh
-                self.session.delete(stale)
-                self.session.flush()
-            answer = IdempotencyKey(principal_id=actor.id, stream_id=row.id, key=key, request_hash=request_hash,
-                                    response=response, created_at=now)
-            self.session.add(answer)
-            self.answered[(actor.id, row.id, key)] = answer
+                             record=record)  # stored with its key in this transaction
+        stale = self.answered.pop((actor.id, row.id, key), None)
+        if stale is not None:  # expired: the key starts afresh
+            self.session.delete(stale)
+            self.session.flush()
+        answer = IdempotencyKey(principal_id=actor.id, stream_id=row.id, key=key, request_hash=request_hash,
+                                response=response, created_at=now)
+        self.session.add(answer)
+        self.answered[(actor.id, row.id, key)] = answer
         return response
 
 

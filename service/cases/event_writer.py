@@ -25,6 +25,7 @@ import copy
 import logging
 import threading
 from collections import deque
+from collections.abc import Callable
 
 from prometheus_client import Histogram
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -39,7 +40,7 @@ BATCH_SIZE = Histogram("ipcase_event_batch_size", "Case events committed in one 
                        buckets=(1, 2, 4, 8, 16, 32, 64))
 
 
-Answer = dict | BaseException
+Answer = dict | Callable[[], dict] | BaseException
 _Waiting = tuple[EventRequest, asyncio.Future, asyncio.AbstractEventLoop]
 
 
@@ -101,7 +102,8 @@ class EventWriter:
                 self._thread.start()
             self._waiting.append((request, future, loop))
             self._wakeup.notify()
-        return await future
+        answer = await future
+        return answer() if callable(answer) else answer  # rendered here, on the request's own loop
 
     def stop(self) -> None:
         """Answer what is waiting, then end the thread (the app's shutdown); `fire` starts a new one."""

@@ -193,7 +193,7 @@ def risks(session: Session, cases: list[tuple[Case, str | None]],
     return {c.id: record_of(c, party_id, by_party, grade_rules) for c, party_id in cases}
 
 
-def case_json(session: Session, case_row: Case, actor: Actor, rules: Rules, now: datetime,
+def case_json(session: Session | None, case_row: Case, actor: Actor, rules: Rules, now: datetime,
               *, shared_only: bool = False, parties: dict[str, tuple[CaseParty, Party]] | None = None,
               record: dict | None = None) -> dict:
     """The case of SPEC §6; a page of cases passes its parties and records, loaded for all at once."""

@@ -27,9 +27,15 @@ def _note(actor: Actor, case_id: str, text_: str, **headers: str) -> EventReques
     return EventRequest(actor, case_id, body, headers.get("if_match"), headers.get("idempotency_key"))
 
 
+def _rendered(answers: list) -> list:
+    """The answers as requests get them: an answer not stored with a key is rendered after the commit."""
+    return [answer() if callable(answer) else answer for answer in answers]
+
+
 def _batch(runtime: Runtime, requests: list[EventRequest]) -> list[dict | DomainError]:
     with runtime.db.write() as session:
-        return fire_events(session, requests, runtime.rules)
+        answers = fire_events(session, requests, runtime.rules)
+    return _rendered(answers)
 
 
 def _history(api: Api, token: str, case_id: str) -> list[dict]:
@@ -138,8 +144,9 @@ def test_a_failed_batch_is_retried_one_event_at_a_time(api: Api, runtime: Runtim
     cases = [api.create(token, penalty_case(parties={"respondent": {
         "name": f"某公司{i}", "credit_code": credit_code(700 + i)}})) for i in range(3)]
     writer = EventWriter(runtime.db, runtime.rules)
-    answers = writer.commit([_note(officer, cases[0]["id"], "好"), _note(officer, cases[1]["id"], "refuse me"),
-                             _note(officer, cases[2]["id"], "也好")])
+    answers = _rendered(writer.commit([_note(officer, cases[0]["id"], "好"),
+                                       _note(officer, cases[1]["id"], "refuse me"),
+                                       _note(officer, cases[2]["id"], "也好")]))
     assert answers[0]["version"] == 2 and answers[2]["version"] == 2
     assert isinstance(answers[1], Exception) and "refused by the test trigger" in str(answers[1])
     assert [len(_history(api, token, c["id"])) for c in cases] == [2, 1, 2]
@@ -163,8 +170,8 @@ def test_a_case_locked_elsewhere_fails_its_own_events_only(api: Api, runtime: Ru
     events_db = event_writer.events_database(runtime.db)
     with psycopg.connect(database_url.replace("+psycopg", "")) as other:
         other.execute("SELECT id FROM cases WHERE id = %s FOR UPDATE", (held["id"],))
-        answers = EventWriter(events_db, runtime.rules).commit([_note(officer, held["id"], "等待"),
-                                                                _note(officer, free["id"], "照常")])
+        answers = _rendered(EventWriter(events_db, runtime.rules).commit([_note(officer, held["id"], "等待"),
+                                                                          _note(officer, free["id"], "照常")]))
         other.rollback()
     events_db.engine.dispose()
     assert answers[1]["version"] == 2
@@ -199,7 +206,7 @@ def own_pool_writer(api: Api, runtime: Runtime):
     case = api.create(token, penalty_case())
     events_db = event_writer.events_database(runtime.db)
     writer = EventWriter(events_db, runtime.rules)
-    assert writer.commit([_note(officer, case["id"], "一")])[0]["version"] == 2
+    assert _rendered(writer.commit([_note(officer, case["id"], "一")]))[0]["version"] == 2
     yield officer, case, writer
     events_db.engine.dispose()
 
@@ -221,7 +228,7 @@ def test_a_batch_on_a_connection_the_server_dropped_runs_again(api: Api, runtime
     with writer.db.engine.connect() as conn:  # the writer's pooled connection, checked in again below
         backend = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar()
     assert _terminate(database_url, "pid = %s", backend) == 1
-    answers = writer.commit([_note(officer, case["id"], "二")])  # within the second: no ping
+    answers = _rendered(writer.commit([_note(officer, case["id"], "二")]))  # within the second: no ping
     assert answers[0]["version"] == 3, answers[0]
     assert len(_history(api, api.principal("auditor"), case["id"])) == 3
 
@@ -237,7 +244,7 @@ def test_a_restart_one_pool_notices_retires_the_other_pools_connections(runtime:
         assert session.execute(text("SELECT 1")).scalar() == 1
     killed = _terminate(database_url, "datname = current_database() AND pid <> pg_backend_pid()")
     assert killed >= 2  # the writer's and the API's connections at least
-    assert writer.commit([_note(officer, case["id"], "二")])[0]["version"] == 3  # the writer notices
+    assert _rendered(writer.commit([_note(officer, case["id"], "二")]))[0]["version"] == 3  # the writer notices
     with runtime.db.read() as session:  # within the second: not pinged, yet not the dead connection
         assert session.execute(text("SELECT version FROM cases WHERE id = :id"), {"id": case["id"]}).scalar() == 3
 
