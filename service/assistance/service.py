@@ -314,7 +314,7 @@ def _designate(session: Session, actor: Actor, r: AssistanceRequest, case: Case,
     case_event = event if case.machine_version != 1 else am.DESIGNATION_EVENTS_V1[event]
     advance(session, case, parties, system, actor.id, case_event, {}, None, rules, now, recorded=recorded)
     if event == "transfer_designated_back":
-        from service.deadlines.service import tell_supervisors
+        from service.core.inbox import tell_supervisors
 
         tell_supervisors(session, case.district, "transfer_designated_back", now, case_id=case.id,
                          number=case.number, title=case.title, request=r.request)
@@ -336,7 +336,7 @@ def _await_designation(session: Session, case: Case, r: AssistanceRequest, rules
 def _notify_city(session: Session, case: Case, now: datetime, **context: object) -> None:
     """A disputed transfer waits for the city (SPEC §10.5): its people are told."""
     from notifications.messages import render
-    from service.deadlines.service import inbox
+    from service.core.inbox import inbox
 
     channel = inbox(session, now)
     for pid in session.scalars(select(Principal.id).where(Principal.role == Role.city.value)):

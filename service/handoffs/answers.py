@@ -19,9 +19,9 @@ from service.assistance.service import record_external_reply
 from service.cases.commands import advance
 from service.cases.models import Case, Document
 from service.cases.view import load_parties
+from service.core.inbox import inbox
 from service.core.models import Principal
 from service.core.pagination import by_time_and_id, page
-from service.deadlines.service import inbox
 from service.handoffs.models import Handoff, HandoffAnswer
 from service.handoffs.outbox import append_event
 from state_machines import handoffs as hk
