@@ -25,6 +25,7 @@ from service.cases.models import Case, CaseParty, Document, Party
 from service.cases.view import load_parties, party_json
 from service.core.models import Principal
 from service.core.pagination import by_time_and_id, page
+from service.handoffs import answers
 from service.handoffs.outbox import letter_context, open_handoffs
 from state_machines import assistance_machine as am
 from state_machines.case_machine import Opening, Rules, today_in_china
@@ -407,3 +408,5 @@ def _open_designation(session: Session, case: Case, opening, actor_id: str, now:
 ports.provide_opener("transfer", _open_transfer)
 ports.provide_opener("designation", _open_designation)
 ports.provide_sharer(shares_case)
+# and what an answered `assistance` handoff records here (handoffs may not import this module either)
+answers.provide_external_reply(record_external_reply)
