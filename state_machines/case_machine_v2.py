@@ -10,7 +10,7 @@ from datetime import datetime
 from pydantic import ValidationError
 
 from . import clocks as ck
-from . import guards_v2
+from . import data_guards_v2, guards_v2
 from .case_machine import CaseSnapshot, Rules, Step, _copy_facts, today_in_china
 from .case_table_v2 import events_from_v2, next_state_v2
 from .clocks_v2 import CLOCKS_V2
@@ -86,7 +86,7 @@ def _validate(case: CaseSnapshot, event: str, data: dict, reason: str | None, ru
                           fields=sorted({str(err["loc"][0]) for err in exc.errors() if err["loc"]})) from None
     if event in REASON_REQUIRED_V2 and not (reason and reason.strip()):
         raise InvalidData(f"{event} requires a `reason`", fields=["reason"])
-    guards_v2.check_data(case, event, parsed, rules, now)
+    data_guards_v2.check_data(case, event, parsed, rules, now)
     return parsed.model_dump(mode="json", exclude_none=True, exclude_unset=True)
 
 

@@ -3,7 +3,7 @@
 Version 1's models (`event_data.EVENT_DATA`) are reused for every event whose data did not
 change; the models here replace or add the rest. Shape problems are 422 here; checks against
 the case (officers of the district, a co-officer who is not the first officer, …) live in
-`guards_v2.check_data`, still 422.
+`data_guards_v2.check_data`, still 422.
 """
 
 from __future__ import annotations
@@ -140,7 +140,7 @@ class RecordCollectiveDiscussion(EventData):
 
 class Decide(SanctionFields):
     fine: Amount  # type: ignore[assignment]
-    legal_basis: Text | None = None  # required for a penalty (guards_v2.check_data)
+    legal_basis: Text | None = None  # required for a penalty (data_guards_v2.check_data)
     served_at: Timestamp | None = None
     waived: bool = False
 

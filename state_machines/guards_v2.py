@@ -1,6 +1,6 @@
 """Guards of machine version 2 (SPEC §10.3–§10.5), in the three kinds of `guards` (version 1):
-`check_data` (422), `static_failure` (fails for any data: left out of `allowed_events`), and
-`check` (409 `guard_failed`). Every guard reads the case's facts, never its history: the
+`check_data` (422, in `data_guards_v2`), `static_failure` (fails for any data: left out of
+`allowed_events`), and `check` (409 `guard_failed`). Every guard reads the case's facts, never its history: the
 procedure keeps what its guards need there (see `procedure_v2`).
 
 The five `decide` guards are `DECIDE_GUARDS`, checked in that order after the limitation
@@ -15,10 +15,8 @@ from typing import TYPE_CHECKING
 
 from . import clocks as ck
 from . import guards as v1
-from .calendar import WorkCalendar
 from .clocks_v2 import CLOCKS_V2
-from .errors import GuardFailed, InvalidData
-from .event_data import EventData
+from .errors import GuardFailed
 from .penalties import Sanction, carries_hearing_right, is_penalty, not_heavier, within_limitation
 from .procedure_v2 import (
     after,
@@ -38,13 +36,14 @@ if TYPE_CHECKING:
 ONE_DAY = timedelta(days=1)
 
 
-def _clock(case: CaseSnapshot, name: str) -> ck.ClockState | None:
+def clock_state(case: CaseSnapshot, name: str) -> ck.ClockState | None:
+    """The case's named clock as its facts keep it; none if the case has no such clock."""
     raw = case.facts.get("clocks", {}).get(name)
     return ck.ClockState.from_json(raw) if raw else None
 
 
 def _active(case: CaseSnapshot, name: str) -> bool:
-    state = _clock(case, name)
+    state = clock_state(case, name)
     return state is not None and state.active
 
 
@@ -101,7 +100,7 @@ def guard_statement(case: CaseSnapshot, decision: Sanction, data: dict, rules: R
     """3. From `penalty_notice`: the statement period ended or the party waived it (art. 62, 64)."""
     if case.state != "penalty_notice" or data.get("waived") or case.facts.get("statement_ended"):
         return None
-    statement = _clock(case, "statement")
+    statement = clock_state(case, "statement")
     if statement is not None and statement.active and today <= statement.due:
         return "the statement period has not ended and was not waived (行政处罚法 arts. 62, 64)"
     return None
@@ -231,7 +230,7 @@ def static_failure(case: CaseSnapshot, event: str, rules: Rules, today: date) ->
     if event == "file_defence" and not _active(case, "litigation_defence"):
         return "the defence was already filed"
     if event == "close" and case.state == "decided":
-        payment = _clock(case, "fine_payment")
+        payment = clock_state(case, "fine_payment")
         if payment is not None and payment.status is not ck.ClockStatus.met and not facts.get("enforcement_applied"):
             return "the fine is unpaid: record the payment or apply_enforcement"
     if event in ("extend_deadline", "pause_clock", "resume_clock"):
@@ -252,111 +251,6 @@ def _clock_static_failure(case: CaseSnapshot, event: str) -> str | None:
     return None
 
 
-# ---- 422: well-formed data wrong for this case -------------------------------------------------
-
-NAMES_PEOPLE = frozenset({"accept", "assign", "conclude_hearing"})
-"""The events whose data names principals of the case's district (officers, panel, presiding): only
-they need `district_staff` on the snapshot, so the event path reads the staff for them alone."""
-
-
-def _staff_check(case: CaseSnapshot, ids: list[str], field: str) -> None:
-    staff = case.district_staff
-    if staff is not None:
-        strangers = [i for i in ids if i not in staff]
-        if strangers:
-            raise InvalidData(f"{', '.join(strangers)} is not an officer or supervisor of district {case.district}",
-                              fields=[field])
-
-
-def _panel_check(ids: list[str], field: str = "panel") -> None:
-    if len(set(ids)) != len(ids):
-        raise InvalidData("panel members must be distinct", fields=[field])
-    if len(ids) < 3 or len(ids) % 2 == 0:
-        raise InvalidData("a panel (合议组) has an odd number of members, three or more "
-                          "(专利纠纷行政裁决和调解办法 art. 20)", fields=[field])
-
-
-def check_accept(case: CaseSnapshot, fields: dict) -> None:
-    given = {f for f in ("co_officer", "officers", "panel") if f in fields}
-    if case.track is Track.ruling:
-        wanted = "panel"
-    elif case.source == "superior" or not case.facts.get("officers"):
-        wanted = "officers"  # registered by the city (交办): no first officer
-    else:
-        wanted = "co_officer"
-    extra = sorted(given - {wanted})
-    if extra:
-        raise InvalidData(f"accept of this case takes {wanted}, not {', '.join(extra)}", fields=extra)
-    if wanted not in given:
-        raise InvalidData(f"accept of this case needs {wanted} (行政处罚法 art. 42)", fields=[wanted])
-    if wanted == "panel":
-        _panel_check(fields["panel"])
-        _staff_check(case, fields["panel"], "panel")
-    elif wanted == "officers":
-        ids = fields["officers"]
-        if len(ids) < 2 or len(set(ids)) != len(ids):
-            raise InvalidData("officers: two or more distinct principals (行政处罚法 art. 42)", fields=["officers"])
-        _staff_check(case, ids, "officers")
-    else:
-        first = case.facts["officers"][0]
-        if fields["co_officer"] == first:
-            raise InvalidData("co_officer must not be the first officer", fields=["co_officer"])
-        _staff_check(case, [fields["co_officer"]], "co_officer")
-
-
-def check_data(case: CaseSnapshot, event: str, data: EventData, rules: Rules, now: datetime) -> None:
-    fields = data.model_dump(exclude_none=True)
-    if event != "extend_deadline":
-        v1.check_data(case, event, data, rules)
-    if event == "accept":
-        check_accept(case, fields)
-    elif event == "assign":
-        if case.track is Track.ruling and case.facts.get("panel"):
-            _panel_check(fields["officers"], "officers")
-        _staff_check(case, fields["officers"], "officers")
-    elif event == "request_hearing" and "requested_at" in fields and fields["requested_at"] > now:
-        raise InvalidData("requested_at may not be in the future", fields=["requested_at"])
-    elif event == "schedule_hearing" and "served_at" in fields:
-        notice = current_notice(case.facts)
-        if notice is not None and fields["served_at"] < datetime.fromisoformat(notice["served_at"]):
-            raise InvalidData("the hearing notice cannot be served before the penalty notice", fields=["served_at"])
-    elif event == "conclude_hearing":
-        presider = fields["presided_by"]
-        if presider in case.facts.get("officers", []):
-            raise InvalidData("the hearing is presided by someone not among the case's officers "
-                              "(行政处罚法 art. 64(四))", fields=["presided_by"])
-        known = case.district_principals if case.district_principals is not None else case.district_staff
-        if known is not None and presider not in known:
-            raise InvalidData(f"{presider} is not a principal of district {case.district}", fields=["presided_by"])
-    elif event == "decide" and is_penalty(decision_of(fields)) and not fields.get("legal_basis"):
-        raise InvalidData("a penalty decision needs its legal_basis", fields=["legal_basis"])
-    elif event == "extend_deadline":
-        _check_extension_fields(case, fields)
-
-
-def _check_extension_fields(case: CaseSnapshot, fields: dict) -> None:
-    """Version 1's rule on the next extension step's fields, over version 2's clocks."""
-    name = fields["deadline"]
-    spec, state = CLOCKS_V2[name], _clock(case, name)
-    if state is None or not state.active or state.steps_used >= len(spec.extension_steps):
-        return
-    step = spec.extension_steps[state.steps_used]
-    given = {f for f in ck.EXTENSION_FIELDS if f in fields}
-    extra = sorted(given - set(step.needs))
-    if extra:
-        raise InvalidData(f"{', '.join(extra)} not taken by the next extension step of {name}", fields=extra)
-    missing = sorted(set(step.needs) - given)
-    if missing:
-        raise InvalidData(f"the next extension step of {name} needs {', '.join(missing)}", fields=missing)
-    if "collective_decision" in step.needs and fields["collective_decision"] is not True:
-        raise InvalidData("collective_decision must be true", fields=["collective_decision"])
-    if "until" in fields:
-        if fields["until"] <= state.due:
-            raise InvalidData(f"until must be later than the current due date {state.due}", fields=["until"])
-        if step.cap is not None and fields["until"] > step.cap.add(WorkCalendar(), state.due, roll=False):
-            raise InvalidData("until is past the step's limit", fields=["until"])
-
-
 # ---- 409 guard_failed -----------------------------------------------------------------------
 
 def check(case: CaseSnapshot, event: str, data: dict, rules: Rules, today: date) -> None:
@@ -371,7 +265,7 @@ def check(case: CaseSnapshot, event: str, data: dict, rules: Rules, today: date)
         if not not_heavier(notice, Sanction.from_json(review["proposal"])):  # type: ignore[index]
             reason = "the notice is heavier than the passed review's proposal (行政处罚法 art. 58)"
     elif event == "request_hearing" and "requested_at" in data:
-        statement = _clock(case, "statement")
+        statement = clock_state(case, "statement")
         if statement is not None and _served_day(data["requested_at"]) > statement.due:
             reason = "the hearing was requested after the statement period (行政处罚法 art. 64)"
     elif event == "schedule_hearing":
@@ -380,7 +274,7 @@ def check(case: CaseSnapshot, event: str, data: dict, rules: Rules, today: date)
         if date.fromisoformat(data["held_on"]) < earliest:
             reason = f"the hearing notice must be served 7 working days before: held_on ≥ {earliest}"
     elif event == "close" and case.state == "decided":
-        publication = _clock(case, "publication")
+        publication = clock_state(case, "publication")
         if publication is not None and publication.status is not ck.ClockStatus.met \
                 and not data.get("publication_exempt"):
             reason = "the decision is not published: record_publication or give publication_exempt"
@@ -392,7 +286,7 @@ def check(case: CaseSnapshot, event: str, data: dict, rules: Rules, today: date)
 
 def _clock_guard(case: CaseSnapshot, event: str, data: dict) -> str | None:
     name = data["deadline"]
-    spec, state = CLOCKS_V2[name], _clock(case, name)
+    spec, state = CLOCKS_V2[name], clock_state(case, name)
     if state is None or not state.active:
         return f"the {name} clock is not running on this case"
     if event == "extend_deadline" and state.steps_used >= len(spec.extension_steps):

@@ -25,6 +25,7 @@ from service.cases.models import Case, CaseParty, Document, Party
 from service.cases.view import load_parties, party_json
 from service.core.models import Principal
 from service.core.pagination import by_time_and_id, page
+from service.handoffs import answers
 from service.handoffs.outbox import letter_context, open_handoffs
 from state_machines import assistance_machine as am
 from state_machines.case_machine import Opening, Rules, today_in_china
@@ -314,7 +315,7 @@ def _designate(session: Session, actor: Actor, r: AssistanceRequest, case: Case,
     case_event = event if case.machine_version != 1 else am.DESIGNATION_EVENTS_V1[event]
     advance(session, case, parties, system, actor.id, case_event, {}, None, rules, now, recorded=recorded)
     if event == "transfer_designated_back":
-        from service.deadlines.service import tell_supervisors
+        from service.core.inbox import tell_supervisors
 
         tell_supervisors(session, case.district, "transfer_designated_back", now, case_id=case.id,
                          number=case.number, title=case.title, request=r.request)
@@ -336,7 +337,7 @@ def _await_designation(session: Session, case: Case, r: AssistanceRequest, rules
 def _notify_city(session: Session, case: Case, now: datetime, **context: object) -> None:
     """A disputed transfer waits for the city (SPEC §10.5): its people are told."""
     from notifications.messages import render
-    from service.deadlines.service import inbox
+    from service.core.inbox import inbox
 
     channel = inbox(session, now)
     for pid in session.scalars(select(Principal.id).where(Principal.role == Role.city.value)):
@@ -407,3 +408,5 @@ def _open_designation(session: Session, case: Case, opening, actor_id: str, now:
 ports.provide_opener("transfer", _open_transfer)
 ports.provide_opener("designation", _open_designation)
 ports.provide_sharer(shares_case)
+# and what an answered `assistance` handoff records here (handoffs may not import this module either)
+answers.provide_external_reply(record_external_reply)

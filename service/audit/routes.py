@@ -9,9 +9,8 @@ from sqlalchemy import select
 
 from service.audit import service as audit
 from service.audit.schemas import AuditEventPage, VerifyOut
-from service.cases.models import Event
-from service.cases.queries import event_json
 from service.core.deps import CurrentActor, ReadSession, require
+from service.core.models import Event
 from service.core.pagination import decode_cursor, page
 from service.core.schemas import documented
 from state_machines.types import Timestamp
@@ -45,7 +44,7 @@ def audit_events(
     if cursor:
         query = query.where(Event.id > decode_cursor(cursor, (int,))[0])
     rows, next_cursor = page(session.scalars(query.order_by(Event.id).limit(limit + 1)), limit, lambda e: (e.id,))
-    items = [{"id": e.id, "stream_type": e.stream_type, "stream_id": e.stream_id, **event_json(e)} for e in rows]
+    items = [{"id": e.id, "stream_type": e.stream_type, "stream_id": e.stream_id, **audit.event_json(e)} for e in rows]
     return {"items": items, "next_cursor": next_cursor}
 
 

@@ -28,12 +28,13 @@ from service.assistance.models import AssistanceRequest
 from service.bulletins.models import Bulletin
 from service.campaigns.models import Campaign, RegisterEntry
 from service.casefile.models import ReviewRound
-from service.cases.models import Case, Event
-from service.core.models import Principal
+from service.cases.models import Case
+from service.core.models import Event, Principal
 from service.credit.models import DishonestEntry
 from service.handoffs.models import Handoff
 from service.oversight.models import SupervisionOrder
 from service.reports.models import ActionPlan, DistrictSummary, ReportSubmission
+from state_machines.types import CHINA_TZ
 
 STREAMS = {"case": Case, "handoff": Handoff, "assistance": AssistanceRequest, "report": ReportSubmission,
            "dishonest": DishonestEntry, "principal": Principal, "campaign": Campaign, "register": RegisterEntry,
@@ -196,3 +197,18 @@ def verify(session: Session) -> VerifyResult:
     for stream_id in heads.keys() - seen:
         return bad(stream_id, 1, "stream has a head row but no events")
     return VerifyResult(True, checked)
+
+
+EVENT_FIELDS = ("seq", "event", "from_state", "to_state", "actor", "at", "data", "reason", "prev_hash", "hash")
+
+
+def event_json(e: Event) -> dict:
+    """An event as the history shows it."""
+    return event_item(tuple(getattr(e, name) for name in EVENT_FIELDS))
+
+
+def event_item(values: tuple) -> dict:
+    """`EVENT_FIELDS` in order to the history's item; `at` in China time."""
+    item = dict(zip(EVENT_FIELDS, values, strict=True))
+    item["at"] = item["at"].astimezone(CHINA_TZ).isoformat()
+    return item

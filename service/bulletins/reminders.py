@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session
 from notifications.messages import render
 from service.bulletins.models import Bulletin, BulletinRectification, BulletinReminder
 from service.bulletins.service import last_ended_period
+from service.core.inbox import district_names, inbox
 from service.core.models import Principal
 from service.core.sql import insert_if_absent
-from service.deadlines.service import district_names, inbox
 from state_machines.case_machine import today_in_china
 from state_machines.vocabulary import CITY_DIVISION, Role
 

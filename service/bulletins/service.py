@@ -21,10 +21,10 @@ from notifications.messages import render
 from service.audit import service as audit
 from service.bulletins.models import Bulletin, BulletinRectification
 from service.core.config import get_settings
+from service.core.inbox import district_names, inbox
 from service.core.models import Principal
 from service.core.pagination import decode_cursor, page
 from service.core.reference_data import DISTRICTS
-from service.deadlines.service import district_names, inbox
 from service.documents import numbering
 from service.reports import figures as reports
 from service.reports import period as stat

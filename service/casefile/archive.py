@@ -35,9 +35,10 @@ from service.casefile import keys
 from service.casefile.entries import Entry, entries_of
 from service.casefile.service import attachments_of
 from service.casefile.store import BlobStore, MissingFile
-from service.cases.models import Case, Event
+from service.cases.models import Case
 from service.cases.queries import check_visible
 from service.core.errors import IntegrityFailed
+from service.core.models import Event
 from state_machines.case_machine import Rules
 from state_machines.errors import GuardFailed
 from state_machines.principals import Actor

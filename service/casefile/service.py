@@ -24,11 +24,11 @@ from service.casefile import sniff
 from service.casefile.models import Attachment
 from service.casefile.store import BlobStore, CorruptFile, MissingFile, check, read_verified
 from service.cases.commands import apply_step, lock_cases, write_cases
-from service.cases.models import Event
 from service.cases.queries import _readers_only, _shared_only, case_access, check_visible
 from service.cases.view import snapshot
 from service.core.db import Database
 from service.core.errors import IntegrityFailed, PayloadTooLarge, UnsupportedMediaType
+from service.core.models import Event
 from state_machines.case_machine import Rules, decide
 from state_machines.errors import Forbidden, GuardFailed, InvalidData, NotFound
 from state_machines.principals import Actor, may_file

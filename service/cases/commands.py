@@ -33,7 +33,7 @@ from service.cases.view import (
 )
 from service.core.models import Principal
 from service.core.schemas import decode_json_body
-from state_machines import case_machine_v2, guards_v2
+from state_machines import case_machine_v2, data_guards_v2
 from state_machines.case_machine import (
     Rules,
     Step,
@@ -216,7 +216,7 @@ class _EventBatch:
     def staff_of(self, row: LockedCase, event: object) -> tuple[frozenset[str], frozenset[str]] | None:
         """The district's staff when the event names people (version 2: officers, panels, presiding),
         read once per batch for every version-2 district in it, and only if some event needs it."""
-        if row.machine_version == 1 or event not in guards_v2.NAMES_PEOPLE:
+        if row.machine_version == 1 or event not in data_guards_v2.NAMES_PEOPLE:
             return None
         if self._staff is None:
             self._staff = district_staff(self.session, {r.district for r, _ in self.cases.values()

@@ -105,31 +105,6 @@ class CaseNumberCounter(Base):
     last: Mapped[int] = mapped_column(Integer)
 
 
-class Event(Base):
-    __tablename__ = "events"
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
-                                    autoincrement=True)
-    stream_type: Mapped[str] = mapped_column(String(16))
-    stream_id: Mapped[str] = mapped_column(String(36))
-    seq: Mapped[int] = mapped_column(Integer)
-    event: Mapped[str] = mapped_column(String(40))
-    from_state: Mapped[str | None] = mapped_column(String(32))
-    to_state: Mapped[str] = mapped_column(String(32))
-    actor: Mapped[str] = mapped_column(String(36))
-    at: Mapped[datetime] = mapped_column(UTCDateTime)
-    data: Mapped[dict] = mapped_column(JSON)
-    reason: Mapped[str | None] = mapped_column(Text)
-    prev_hash: Mapped[str] = mapped_column(String(64))
-    hash: Mapped[str] = mapped_column(String(64))
-    idempotency_key: Mapped[str | None] = mapped_column(String(200))
-
-    __table_args__ = (
-        UniqueConstraint("stream_id", "seq", name="uq_events_stream_seq"),
-        Index("ix_events_actor", "actor"),
-        Index("ix_events_at", "at"),
-    )
-
-
 class IdempotencyKey(Base):
     """The first answer to a keyed request, returned again on retry (kept 24 h)."""
 

@@ -9,9 +9,11 @@ from sqlalchemy import ColumnElement, Select, bindparam, cast, exists, func, lit
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
+from service.audit.service import EVENT_FIELDS, event_item
 from service.cases import ports
-from service.cases.models import Case, CaseParty, Event, Party
+from service.cases.models import Case, CaseParty, Document, Party
 from service.cases.view import case_json, load_parties_of, risks, snapshot
+from service.core.models import Event
 from service.core.pagination import by_time_and_id, decode_cursor, page
 from state_machines.case_machine import Rules, allowed_events
 from state_machines.errors import Forbidden, InvalidData, NotFound
@@ -247,23 +249,18 @@ def has_tag(session: Session, tag: str):
                   .where(literal_column("tag_values.value") == tag))
 
 
-_EVENT_FIELDS = ("seq", "event", "from_state", "to_state", "actor", "at", "data", "reason", "prev_hash", "hash")
-
-
-def event_json(e: Event) -> dict:
-    """An event as the history shows it."""
-    return _event_item(tuple(getattr(e, name) for name in _EVENT_FIELDS))
-
-
-def _event_item(values: tuple) -> dict:
-    """`_EVENT_FIELDS` in order to the history's item; `at` in China time."""
-    item = dict(zip(_EVENT_FIELDS, values, strict=True))
-    item["at"] = item["at"].astimezone(CHINA_TZ).isoformat()
-    return item
+def case_documents(session: Session, actor: Actor, case_id: str) -> dict:
+    """`GET /cases/{id}/documents`: the documents the case's events generated, the oldest first."""
+    check_visible(session, actor, case_id)
+    rows = session.scalars(select(Document).where(Document.case_id == case_id).order_by(Document.created_at,
+                                                                                         Document.id))
+    return {"items": [{"id": d.id, "kind": d.kind, "title": d.title, "html": d.html,
+                       "created_at": d.created_at.astimezone(CHINA_TZ).isoformat()} for d in rows],
+            "next_cursor": None}
 
 
 _HISTORY = (
-    select(*(getattr(Event, name) for name in _EVENT_FIELDS))
+    select(*(getattr(Event, name) for name in EVENT_FIELDS))
     .where(Event.stream_id == bindparam("case_id"), Event.seq > bindparam("after"))
     .order_by(Event.seq)
     .limit(bindparam("rows"))
@@ -277,4 +274,4 @@ def history(session: Session, actor: Actor, case_id: str, *, limit: int = 1000, 
     after = int(decode_cursor(cursor, 1)[0]) if cursor else 0
     rows = session.connection().execute(_HISTORY, {"case_id": case_id, "after": after, "rows": limit + 1}).all()
     page_rows, next_cursor = page(rows, limit, lambda e: (e[0],))
-    return {"items": [_event_item(e) for e in page_rows], "next_cursor": next_cursor}
+    return {"items": [event_item(e) for e in page_rows], "next_cursor": next_cursor}

@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session
 
 from service.audit import service as audit
 from service.cases import ports
-from service.cases.models import Case, CaseParty, Event, Party
+from service.cases.models import Case, CaseParty, Party
 from service.cases.queries import case_access
-from service.core.models import District
+from service.core.models import District, Event
 from service.credit.models import LISTED_STATES, DishonestEntry
 from state_machines import credit_listing as rules
 from state_machines.calendar import WorkCalendar

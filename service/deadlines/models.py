@@ -1,30 +1,14 @@
-"""The deadline sweep's tables: announced clock changes, escalations, the in-app inbox."""
+"""The deadline sweep's tables: announced clock changes and escalations (the inbox is in `service.core.models`)."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service.core.db import UTCDateTime
 from service.core.models import Base
-
-
-class Notification(Base):
-    """The in-app inbox: one row per recipient, rendered from a template of `notifications/`."""
-
-    __tablename__ = "notifications"
-    id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    principal_id: Mapped[str] = mapped_column(ForeignKey("principals.id"))
-    case_id: Mapped[str | None] = mapped_column(String(36))
-    kind: Mapped[str] = mapped_column(String(32))
-    subject: Mapped[str] = mapped_column(String(300))
-    body: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
-    __table_args__ = (Index("ix_notifications_principal", "principal_id", "created_at"),)
 
 
 class ClockAlert(Base):

@@ -8,11 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from sqlalchemy import select
 
-from service.cases.models import Case
 from service.core.deps import CurrentActor, ReadSession, RuntimeDep
+from service.core.models import Notification
 from service.core.pagination import by_time_and_id, page
 from service.core.schemas import documented
-from service.deadlines.models import Escalation, Notification
+from service.deadlines import service
 from service.deadlines.schemas import EscalationPage, NotificationPage, NotificationReadOut
 from state_machines.errors import Forbidden, NotFound
 from state_machines.principals import DISTRICT_ROLES, OVERSIGHT_ROLES
@@ -58,12 +58,4 @@ def list_escalations(actor: CurrentActor, session: ReadSession,
         district = actor.district
     elif actor.role not in OVERSIGHT_ROLES:
         raise Forbidden(f"role {actor.role} does not read escalations")
-    query = select(Escalation, Case.number, Case.title, Case.state).join(Case, Case.id == Escalation.case_id)
-    if district:
-        query = query.where(Escalation.district == district)
-    query = by_time_and_id(query, Escalation.created_at, Escalation.id, cursor, limit, newest_first=True)
-    rows, next_cursor = page(session.execute(query), limit, lambda r: (r[0].created_at.isoformat(), r[0].id))
-    items = [{"id": e.id, "case_id": e.case_id, "case_number": number, "title": title, "state": state,
-              "district": e.district, "clock": e.clock, "due": e.due.isoformat(),
-              "created_at": e.created_at.astimezone(CHINA_TZ).isoformat()} for e, number, title, state in rows]
-    return {"items": items, "next_cursor": next_cursor}
+    return service.escalation_page(session, district, limit, cursor)

@@ -17,19 +17,22 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from notifications.channels import Channel, InboxChannel
-from notifications.messages import Message, render
+from notifications.channels import Channel
+from notifications.messages import render
 from service.assistance.models import AssistanceRequest
 from service.cases.models import Case
-from service.core.models import District, Principal
+from service.core.inbox import district_names, inbox
+from service.core.models import Principal
+from service.core.pagination import by_time_and_id, page
 from service.core.sql import insert_if_absent
-from service.deadlines.models import ClockAlert, Escalation, Notification
+from service.deadlines.models import ClockAlert, Escalation
 from service.handoffs.models import Handoff
 from service.handoffs.outbox import append_event
 from service.oversight.models import SupervisionOrder
 from state_machines import clocks as ck
 from state_machines.case_machine import Rules, today_in_china
 from state_machines.clocks_v2 import CLOCK_LABELS_V2, clocks_for
+from state_machines.types import CHINA_TZ
 from state_machines.vocabulary import FINAL_STATES, STATE_LABELS_V2, Role
 
 
@@ -43,30 +46,6 @@ class SweepResult:
     def as_dict(self) -> dict:
         return {"cases_checked": self.cases_checked, "alerts": self.alerts, "escalations": self.escalations,
                 "notifications": self.notifications}
-
-
-def inbox(session: Session, now: datetime) -> InboxChannel:
-    def store(message: Message) -> None:
-        session.add(Notification(id=str(uuid.uuid4()), principal_id=message.recipient_id, case_id=message.case_id,
-                                 kind=message.kind, subject=message.subject, body=message.body, created_at=now))
-
-    return InboxChannel(store)
-
-
-def tell_supervisors(session: Session, district: str, kind: str, now: datetime, *, case_id: str | None = None,
-                     **context: object) -> None:
-    """A district's (enabled) supervisors hear of something in their inbox: the city's 交办, 督办 and
-    提级管辖, a transfer designated back. The one place that picks a district's supervisors to tell."""
-    channel = inbox(session, now)
-    for pid in session.scalars(select(Principal.id).where(Principal.role == Role.supervisor.value,
-                                                          Principal.district == district,
-                                                          Principal.disabled.is_(False))):
-        channel.send(render(kind, pid, case_id=case_id, **context))
-
-
-def district_names(session: Session) -> dict[str, str]:
-    """Code → name of every district, in code order (what messages, lists and bulletins show)."""
-    return dict(session.execute(select(District.code, District.name).order_by(District.code)).all())
 
 
 class _Recipients:
@@ -228,13 +207,27 @@ def _context(case: Case, clock: str, due: date, today: date, rules: Rules, distr
     }
 
 
+def _escalations(district: str | None):
+    """Each escalation with its case's number, title and state; of one district if given."""
+    query = select(Escalation, Case.number, Case.title, Case.state).join(Case, Case.id == Escalation.case_id)
+    return query.where(Escalation.district == district) if district else query
+
+
+def escalation_page(session: Session, district: str | None, limit: int, cursor: str | None) -> dict:
+    """A page of `GET /escalations`: every escalation (of a district if given), the newest first."""
+    query = by_time_and_id(_escalations(district), Escalation.created_at, Escalation.id, cursor, limit,
+                           newest_first=True)
+    rows, next_cursor = page(session.execute(query), limit, lambda r: (r[0].created_at.isoformat(), r[0].id))
+    items = [{"id": e.id, "case_id": e.case_id, "case_number": number, "title": title, "state": state,
+              "district": e.district, "clock": e.clock, "due": e.due.isoformat(),
+              "created_at": e.created_at.astimezone(CHINA_TZ).isoformat()} for e, number, title, state in rows]
+    return {"items": items, "next_cursor": next_cursor}
+
+
 def open_escalations(session: Session, district: str | None = None, limit: int = 200) -> list[dict]:
     """超期督办 of cases still open, the newest first (the board's escalations queue, issue 23):
     the rows `GET /escalations` lists, without the closed cases' history, each with its clock's label."""
-    query = (select(Escalation, Case.number, Case.title, Case.state).join(Case, Case.id == Escalation.case_id)
-             .where(Case.state.not_in(FINAL_STATES)))
-    if district:
-        query = query.where(Escalation.district == district)
+    query = _escalations(district).where(Case.state.not_in(FINAL_STATES))
     rows = session.execute(query.order_by(Escalation.created_at.desc(), Escalation.id.desc()).limit(limit))
     return [{"id": e.id, "case_id": e.case_id, "number": number, "title": title, "state": state,
              "state_label": STATE_LABELS_V2.get(state, state), "district": e.district, "clock": e.clock,

@@ -20,9 +20,10 @@ from sqlalchemy.orm import Session
 
 from service.audit import service as audit
 from service.cases import ports
-from service.cases.models import AMOUNT_COLUMNS, Case, Event
+from service.cases.models import AMOUNT_COLUMNS, Case
 from service.cases.queries import check_visible
 from service.cases.view import load_parties, money
+from service.core.models import Event
 from service.documents import numbering
 from service.documents.models import BureauDocument
 from state_machines.case_machine import Step, today_in_china

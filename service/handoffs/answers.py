@@ -8,20 +8,21 @@ the handoff another.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from notifications.messages import render
-from service.assistance.service import record_external_reply
 from service.cases.commands import advance
 from service.cases.models import Case, Document
 from service.cases.view import load_parties
+from service.core.inbox import inbox
 from service.core.models import Principal
 from service.core.pagination import by_time_and_id, page
-from service.deadlines.service import inbox
 from service.handoffs.models import Handoff, HandoffAnswer
 from service.handoffs.outbox import append_event
 from state_machines import handoffs as hk
@@ -36,6 +37,21 @@ SANCTION_FIELDS = ("fine", "confiscation", "measures")
 ACCEPTED_CALLBACKS = "accepted_callbacks"
 """Key in `Handoff.detail`: the signatures (hex → t) of the callbacks recorded lately, to answer a replay."""
 _ADDRESS = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://\S+|[^\s@'\"<>(){}\[\],;:]+@[^\s@'\"<>(){}\[\],;:]+")
+
+_external_replies: list[Callable[..., Any]] = []
+
+
+def provide_external_reply(recorder: Callable[..., Any]) -> None:
+    """`(session, handoff_id, note, actor_id, now)`: another region's bureau answered an `assistance`
+    handoff; the assistance domain, above this one in the layers, fills this when it is imported
+    (the ports pattern of `service/cases/ports.py`)."""
+    _external_replies[:] = [recorder]
+
+
+def _record_external_reply(*args: Any) -> None:
+    if not _external_replies:
+        raise RuntimeError("no assistance domain registered: import service.assistance.service before answering")
+    _external_replies[0](*args)
 
 
 def shown_error(error: str | None) -> str | None:
@@ -181,7 +197,7 @@ def answer(session: Session, actor: Actor, handoff_id: str, body: dict, rules, *
         except InvalidTransition as exc:
             raise InvalidTransition(f"the case is {case_row.state}: {exc.message}", allowed_events=[]) from None
     elif h.kind == "assistance":
-        record_external_reply(session, h.id, body.get("note"), actor_id, now)
+        _record_external_reply(session, h.id, body.get("note"), actor_id, now)
     elif h.kind == "difficult_case":
         _record_city_answer(session, h, case, body.get("note"), actor_id, rules, now)
     h.due = outcome.due

@@ -7,11 +7,9 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from sqlalchemy import select
 
 from notifications.delivery import SIGNATURE_HEADER, parse_signature, signature_is_fresh, signature_is_valid
-from service.cases.models import Document
-from service.cases.queries import check_visible
+from service.cases.queries import case_documents
 from service.core.deps import CurrentActor, ReadSession, RuntimeDep
 from service.core.errors import Unauthorized
 from service.core.models import Agency
@@ -21,7 +19,6 @@ from service.handoffs.models import Handoff
 from service.handoffs.schemas import DocumentPage, HandoffOut, HandoffPage
 from state_machines.errors import Forbidden
 from state_machines.principals import Actor
-from state_machines.types import CHINA_TZ
 from state_machines.vocabulary import Role
 
 router = APIRouter(tags=["handoffs"])
@@ -140,9 +137,4 @@ async def callback(handoff_id: str, request: Request, runtime: RuntimeDep) -> di
 
 @router.get("/cases/{case_id}/documents", **documented(DocumentPage))
 def documents(case_id: str, actor: CurrentActor, session: ReadSession) -> dict:
-    check_visible(session, actor, case_id)
-    rows = session.scalars(select(Document).where(Document.case_id == case_id).order_by(Document.created_at,
-                                                                                         Document.id))
-    return {"items": [{"id": d.id, "kind": d.kind, "title": d.title, "html": d.html,
-                       "created_at": d.created_at.astimezone(CHINA_TZ).isoformat()} for d in rows],
-            "next_cursor": None}
+    return case_documents(session, actor, case_id)

@@ -7,6 +7,7 @@ from sqlalchemy import create_engine
 
 from service.assessment import models as _assessment_tables  # noqa: F401
 from service.assistance import models as _assistance_tables  # noqa: F401
+from service.bulletins import models as _bulletins_tables  # noqa: F401
 from service.campaigns import models as _campaigns_tables  # noqa: F401
 from service.casefile import models as _casefile_tables  # noqa: F401
 from service.cases import models as _cases_tables  # noqa: F401
@@ -16,6 +17,7 @@ from service.credit import models as _credit_tables  # noqa: F401
 from service.deadlines import models as _deadlines_tables  # noqa: F401
 from service.documents import models as _documents_tables  # noqa: F401
 from service.handoffs import models as _handoffs_tables  # noqa: F401
+from service.oversight import models as _oversight_tables  # noqa: F401
 from service.reports import models as _reports_tables  # noqa: F401
 
 config = context.config

@@ -27,8 +27,8 @@ from service.cases import ports, queries, registration
 from service.cases.commands import advance
 from service.cases.models import Case
 from service.cases.view import case_json, load_parties
+from service.core.inbox import district_names, tell_supervisors
 from service.core.pagination import by_time_and_id, page
-from service.deadlines.service import district_names, tell_supervisors
 from service.oversight.models import SupervisionOrder, SupervisionReply
 from service.oversight.schemas import (
     ORDER_STATE_LABELS,

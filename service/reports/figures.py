@@ -17,9 +17,9 @@ from sqlalchemy import and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from service.assistance.models import AssistanceRequest
-from service.cases.models import Case, CaseParty, Event, Party
+from service.cases.models import Case, CaseParty, Party
 from service.cases.view import money
-from service.core.models import District, Principal
+from service.core.models import District, Event, Principal
 from service.reports import period as calendar
 from state_machines.types import CHINA_TZ
 from state_machines.vocabulary import KINDS, OUTCOMES, SECTORS, SOURCES, STATE_LABELS_V2, VENUES

@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session
 
 from notifications.messages import render
 from service.core.config import get_settings
+from service.core.inbox import inbox
 from service.core.models import Principal
 from service.core.sql import insert_if_absent
-from service.deadlines.service import inbox
 from service.reports import period as calendar
 from service.reports.models import ActionPlan, DistrictSummary, ReportReminder, ReportSubmission
 from service.reports.timeliness import reporting_districts

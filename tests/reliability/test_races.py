@@ -10,9 +10,9 @@ import time
 import httpx
 from sqlalchemy import select
 
-from service.cases.models import Case, Event
+from service.cases.models import Case
 from service.cases.view import load_parties, snapshot
-from service.core.models import Principal
+from service.core.models import Event, Principal
 from service.core.principals import actor_of
 from service.core.runtime import Runtime
 from state_machines.case_machine import decide, initial_facts

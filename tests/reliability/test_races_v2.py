@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from service.cases.models import Event
 from service.core.config import Settings
+from service.core.models import Event
 from service.core.runtime import Runtime
 from tests.helpers import Api, penalty_case
 from tests.integration.cases.v2_support import district_people, investigation, v2_settings

@@ -9,7 +9,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from service.audit.service import GENESIS, event_hash
-from service.cases.models import Case, Event
+from service.cases.models import Case
+from service.core.models import Event
 from service.core.runtime import Runtime
 from tests.helpers import Api, penalty_case
 

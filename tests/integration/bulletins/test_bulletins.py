@@ -12,7 +12,7 @@ from sqlalchemy import func, select, update
 from service.bulletins import reminders
 from service.bulletins import service as bulletins
 from service.bulletins.models import Bulletin, BulletinRectification
-from service.cases.models import Event
+from service.core.models import Event
 from service.core.reference_data import DISTRICTS
 from service.core.runtime import Runtime
 from state_machines.case_machine import today_in_china

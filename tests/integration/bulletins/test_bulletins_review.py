@@ -56,7 +56,7 @@ def issue(api: Api, people: dict, **overrides) -> str:
 
 
 def bulletin_events(runtime: Runtime, bid: str) -> int:
-    from service.cases.models import Event
+    from service.core.models import Event
 
     with runtime.db.read() as session:
         return session.scalar(select(func.count()).select_from(Event).where(Event.stream_id == bid))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import time_machine
 from sqlalchemy import select
 
-from service.cases.models import Event
+from service.core.models import Event
 from service.core.runtime import Runtime
 from tests.helpers import Api, bearer
 from tests.integration.credit.listing_support import A, at, listed, ok, penalise, propose

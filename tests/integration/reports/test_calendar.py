@@ -12,8 +12,8 @@ import time_machine
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from service.cases.models import Event
 from service.core.config import get_settings
+from service.core.models import Event
 from service.core.runtime import Runtime
 from service.reports import period as calendar
 from service.reports import reminders as report_reminders
