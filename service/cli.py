@@ -41,6 +41,34 @@ def _announce_admin(token: str) -> None:
                f"      ipcase principals create --role admin --name admin\n{rule}\n")
 
 
+def _announce_admin_when_started(token: str, started, first_pass, timeout: float = 120.0) -> None:
+    """Print the frame last: once the server says it is running (`started()` true) and the first sweep
+    pass (Prefect's temporary server and its first flow runs, which log) is over, at most `timeout` s
+    after the start. Printed before them, it scrolled away under their lines."""
+    import threading
+    import time
+
+    def wait() -> None:
+        deadline = time.monotonic() + timeout
+        while not started() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        if first_pass is not None:
+            first_pass.wait(max(0.0, deadline - time.monotonic()))
+        _announce_admin(token)
+
+    threading.Thread(target=wait, name="ipcase-admin-token", daemon=True).start()
+
+
+def _accepts(host: str, port: int) -> bool:
+    import socket
+
+    try:
+        socket.create_connection(("127.0.0.1" if host in ("", "0.0.0.0", "::") else host, port), timeout=1).close()
+        return True
+    except OSError:
+        return False
+
+
 @app.command()
 def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
     """Run the API (embedded default: SQLite file, no other server needed)."""
@@ -57,15 +85,20 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
     # uvicorn re-raises SIGTERM after its graceful shutdown; exiting through SystemExit instead
     # runs the atexit hooks, which stop Prefect's ephemeral server rather than orphan it.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    import threading
+
     runtime = _runtime()
-    if runtime.printed_admin_token:
-        _announce_admin(runtime.printed_admin_token)
     from workflows.scheduling import start_dispatcher, start_in_process
 
+    first_pass = None
     if runtime.settings.sweep_interval_seconds > 0:
-        start_in_process(runtime, runtime.settings.sweep_interval_seconds)
+        first_pass = threading.Event()
+        start_in_process(runtime, runtime.settings.sweep_interval_seconds, first_pass=first_pass)
     start_dispatcher(runtime, runtime.settings.dispatch_poll_seconds, role="api")
+    token = runtime.printed_admin_token
     if workers > 1:
+        if token:
+            _announce_admin_when_started(token, lambda: _accepts(host, port), first_pass)
         uvicorn.run("service.asgi:app", host=host, port=port, workers=workers, log_level="warning")
         return
     from service.app import create_app
@@ -73,7 +106,15 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
 
     app = create_app(runtime)
     settle_heap()
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="info"))
+    if token:
+        _announce_admin_when_started(token, lambda: server.started, first_pass)
+    try:  # what uvicorn.run does around Server.run
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    if not server.started:
+        sys.exit(3)  # uvicorn's STARTUP_FAILURE (the port is taken, …)
 
 
 @app.command()

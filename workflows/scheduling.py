@@ -13,10 +13,12 @@ from . import context
 log = logging.getLogger("ipcase.workflows")
 
 
-def start_in_process(runtime: Runtime, interval_seconds: int, first_delay_seconds: float = 5.0) -> threading.Event:
+def start_in_process(runtime: Runtime, interval_seconds: int, first_delay_seconds: float = 5.0,
+                     first_pass: threading.Event | None = None) -> threading.Event:
     """Embedded default: a daemon thread runs `sweep_deadlines` every interval as a Prefect flow run.
 
-    Prefect runs in its ephemeral mode here (no server). Returns the event that stops the loop.
+    Prefect runs in its ephemeral mode here (no server). Returns the event that stops the loop;
+    `first_pass`, if given, is set when the first pass has ended (well or not).
     """
     stop = threading.Event()
     context.use(runtime)
@@ -33,6 +35,9 @@ def start_in_process(runtime: Runtime, interval_seconds: int, first_delay_second
                 report_reminders()
             except Exception:  # the next pass retries; one bad pass must not stop the schedule
                 log.exception("scheduled flows failed")
+            finally:
+                if first_pass is not None:
+                    first_pass.set()
 
     threading.Thread(target=loop, name="ipcase-sweep", daemon=True).start()
     return stop

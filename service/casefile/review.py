@@ -18,6 +18,7 @@ from datetime import UTC, datetime, time
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from notifications.report_files import Table, to_xlsx
 from service.audit.service import append_to_stream
 from service.casefile.models import ReviewedCase, ReviewRound
 from service.cases.models import Case
@@ -238,26 +239,21 @@ def results(session: Session, actor: Actor, round_id: str) -> dict:
 
 
 def results_xlsx(data: dict) -> bytes:
-    import io
-
-    from openpyxl import Workbook
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "按地区"
-    sheet.append(["地区", "抽查案卷", "已评", "平均分", "已整改", "整改逾期"])
-    for d in data["districts"]:
-        sheet.append([d["district"], d["cases"], d["scored"], d["average_score"], d["rectified"], d["overdue"]])
-    items = book.create_sheet("按评查项目")
-    items.append(["项目", "名称", "分值", "扣分合计", "扣分案卷数"])
-    for i in data["items"]:
-        items.append([i["item"], i["label"], i["points"], i["deducted"], i["files"]])
-    cases = book.create_sheet("案卷")
-    cases.append(["案件", "地区", "得分", "已整改", "整改逾期"])
-    for c in data["cases"]:
-        cases.append([c["case_id"], c["district"], c["score"], "是" if c["rectified"] else "否",
-                      "是" if c["rectification_overdue"] else "否"])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    """The results as XLSX through the one formula-safe writer (`notifications.report_files`): district
+    codes and case ids stay text, only points and counts are numbers."""
+    by_district = Table("按地区", data["title"], [("district", "地区"), ("cases", "抽查案卷"), ("scored", "已评"),
+                                                 ("average_score", "平均分"), ("rectified", "已整改"),
+                                                 ("overdue", "整改逾期")], data["districts"],
+                        numeric=frozenset({"cases", "scored", "average_score", "rectified", "overdue"}))
+    by_item = Table("按评查项目", data["title"], [("item", "项目"), ("label", "名称"), ("points", "分值"),
+                                                 ("deducted", "扣分合计"), ("files", "扣分案卷数")], data["items"],
+                    numeric=frozenset({"points", "deducted", "files"}))
+    cases = Table("案卷", data["title"], [("case_id", "案件"), ("district", "地区"), ("score", "得分"),
+                                         ("rectified", "已整改"), ("overdue", "整改逾期")],
+                  [{"case_id": c["case_id"], "district": c["district"], "score": c["score"],
+                    "rectified": "是" if c["rectified"] else "否",
+                    "overdue": "是" if c["rectification_overdue"] else "否"} for c in data["cases"]],
+                  numeric=frozenset({"score"}))
+    by_district.sections = [by_item, cases]
+    return to_xlsx(by_district)
 

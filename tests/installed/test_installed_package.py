@@ -66,15 +66,20 @@ def _free_port() -> int:
 def test_ipcase_serve_from_the_installed_wheel_answers_the_smoke(wheel: Path, tmp_path: Path) -> None:
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    # nothing of the checkout on the path: with PYTHONPATH at it, pip finds the build's ipcase.egg-info
+    # there, says "already satisfied" and installs the dependencies without ipcase itself
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("IPCASE_", "PYTHONPATH", "PYTHONHOME"))}
     pip = [str(venv / "bin" / "pip"), "install", "--quiet", "--disable-pip-version-check"]
-    installed = subprocess.run([*pip, "-c", str(ROOT / "constraints.txt"), str(wheel)], capture_output=True, text=True)
+    installed = subprocess.run([*pip, "-c", str(ROOT / "constraints.txt"), str(wheel)], capture_output=True, text=True,
+                               env=clean, cwd=tmp_path)
     assert installed.returncode == 0, installed.stderr[-3000:]
+    assert (venv / "bin" / "ipcase").is_file(), "pip installed the dependencies but not ipcase itself"
 
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     work = tmp_path / "run"  # not the checkout: nothing may be read from it
     work.mkdir()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("IPCASE_", "PYTHONPATH"))}
+    env = dict(clean)
     env.update(IPCASE_BOOTSTRAP_ADMIN_TOKEN=ADMIN, IPCASE_DATABASE_URL=f"sqlite:///{work / 'ipcase.db'}",
                IPCASE_SWEEP_INTERVAL_SECONDS="0", IPCASE_PUBLIC_URL=base, PREFECT_HOME=str(work / "prefect"),
                PREFECT_SERVER_ANALYTICS_ENABLED="false", PREFECT_LOGGING_LEVEL="WARNING",

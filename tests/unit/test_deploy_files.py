@@ -114,3 +114,36 @@ def test_a_database_password_with_url_characters_needs_no_encoding() -> None:
     prefect = services["prefect"]["environment"]
     assert prefect["PREFECT_SERVER_DATABASE_PASSWORD"].startswith("${POSTGRES_PASSWORD")
     assert "PREFECT_API_DATABASE_CONNECTION_URL" not in prefect
+
+
+def test_every_ipcase_variable_of_the_deployment_is_a_setting() -> None:
+    """Settings ignore unknown IPCASE_* variables: a misspelt one in compose would silently do nothing."""
+    known = {f"IPCASE_{name.upper()}" for name in Settings.model_fields}
+    services = _compose()
+    used = {key for svc in services.values() for key in (svc.get("environment") or {}) if key.startswith("IPCASE_")}
+    dockerfile = (ROOT / "Dockerfile").read_text(encoding="utf-8")
+    used |= set(re.findall(r"\b(IPCASE_[A-Z0-9_]+)=", dockerfile))
+    assert {"IPCASE_DATABASE_URL", "IPCASE_PUBLIC_URL", "IPCASE_DISPATCH"} <= used
+    assert used - known == set(), "not a setting of service.core.config.Settings"
+
+
+def test_every_ipcase_service_connects_to_the_host_pg_isready_checks_without_a_password_in_its_url() -> None:
+    services = _compose()
+    check = services["db"]["healthcheck"]["test"][1]
+    for name in IPCASE_SERVICES:
+        env = services[name]["environment"]
+        url = make_url(env["IPCASE_DATABASE_URL"])
+        assert url.password is None and env["IPCASE_DATABASE_PASSWORD"].startswith("${POSTGRES_PASSWORD")
+        assert f"-h {url.host} -p {url.port}" in check and f"-U {url.username}" in check, (name, check)
+    prefect = services["prefect"]["environment"]
+    assert f"-h {prefect['PREFECT_SERVER_DATABASE_HOST']} -p {prefect['PREFECT_SERVER_DATABASE_PORT']}" in check
+
+
+def test_ci_installs_the_pinned_constraints_too() -> None:
+    """The Dockerfile, the Makefile (so `.ci/run` → `make test`) and the installed-package test use one lock."""
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    assert re.search(r"^PIP\s*=.*-c constraints\.txt", makefile, flags=re.M)
+    assert re.search(r"^\$\(RUN_STAMP\):.*\n\t\$\(PIP\) -e \.\n", makefile, flags=re.M)  # `make run`: no test extras
+    assert "make test" in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    installed = (ROOT / "tests" / "installed" / "test_installed_package.py").read_text(encoding="utf-8")
+    assert '"-c", str(ROOT / "constraints.txt")' in installed

@@ -109,3 +109,22 @@ def test_chosen_cases_must_be_closed(api: Api) -> None:
     closed = _closed_cases(api, A, 1)
     response = api.client.post("/api/v1/case-file-reviews", json={**body, "case_ids": closed}, headers=bearer(city))
     assert response.status_code == 201 and [c["case_id"] for c in response.json()["cases"]] == closed
+
+
+def test_the_results_workbook_keeps_district_codes_as_text_and_points_as_numbers(api: Api) -> None:
+    """The results go through the one export writer (issue 16 §4): an all-digit district code is text."""
+    _closed_cases(api, A, 1)
+    city = api.principal("city")
+    body = {"title": "案卷评查", "period_from": "2026-01-01", "period_to": TODAY, "districts": [A], "sample_size": 1}
+    rnd = api.client.post("/api/v1/case-file-reviews", json=body, headers=bearer(city)).json()
+    [case_id] = [c["case_id"] for c in rnd["cases"]]
+    scored = api.client.post(f"/api/v1/case-file-reviews/{rnd['id']}/cases/{case_id}/score", headers=bearer(city),
+                             json={"deductions": [{"item": "evidence", "points": 5, "comment": "缺照片"}]})
+    assert scored.status_code == 200, scored.text
+    book = load_workbook(io.BytesIO(api.get(city, f"/case-file-reviews/{rnd['id']}/results", format="xlsx").content))
+    assert book.sheetnames == ["按地区", "按评查项目", "案卷"]
+    rows = {sheet.title: [[c.value for c in row] for row in sheet.iter_rows(min_row=2)] for sheet in book.worksheets}
+    assert rows["按地区"][0][:3] == ["地区", "抽查案卷", "已评"]
+    assert rows["按地区"][1][:4] == [A, 1, 1, 95]  # the code as text, the counts and the score as numbers
+    assert rows["案卷"][1][:3] == [case_id, A, 95]
+    assert {r[0]: r[3] for r in rows["按评查项目"][1:]}["evidence"] == 5

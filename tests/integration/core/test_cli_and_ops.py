@@ -63,27 +63,33 @@ def test_audit_verify_exits_1_on_a_broken_chain(api: Api, database_url: str, run
 
 
 def test_serve_on_an_empty_database_prints_an_admin_token_that_works(tmp_path: Path) -> None:
+    """As `make run` shows it: the token comes last, framed, after uvicorn's start-up lines and the
+    first sweep's Prefect lines (issue 16 §5), with how to get another."""
     url = f"sqlite:///{tmp_path / 'fresh.db'}"
     port = _free_port()
-    env = {**os.environ, "IPCASE_DATABASE_URL": url}
+    env = {**os.environ, "IPCASE_DATABASE_URL": url, "PREFECT_LOGGING_LEVEL": "INFO"}  # Prefect as a newcomer sees it
     env.pop("IPCASE_BOOTSTRAP_ADMIN_TOKEN", None)
+    env.pop("IPCASE_SWEEP_INTERVAL_SECONDS", None)  # the default: the sweep runs, and logs, soon after the start
     proc = subprocess.Popen(IPCASE + ["serve", "--port", str(port)], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, start_new_session=True)
     try:
-        line, token = "", None
-        deadline = time.monotonic() + 60
-        while token is None and time.monotonic() < deadline:
+        lines: list[str] = []
+        token = None
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline and not (token and lines[-1].startswith("=" * 78)):
             line = proc.stdout.readline()
+            assert line, "".join(lines)[-3000:]
+            lines.append(line.rstrip("\n"))
             if match := re.search(r"(ipc_[A-Za-z0-9_-]+)", line):
                 token = match.group(1)
         assert token, "no admin token printed"
+        output = "\n".join(lines)
+        frame = output.rindex("=" * 78, 0, output.index(token))
+        assert "Uvicorn running on" in output[:frame], output[-3000:]
+        assert "Finished in state" in output[:frame], output[-3000:]  # the first sweep's flow runs came before
+        assert "ipcase principals create --role admin" in output[output.index(token):]
         base = f"http://127.0.0.1:{port}"
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/healthz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
+        assert httpx.get(f"{base}/healthz").status_code == 200
         r = httpx.post(f"{base}/api/v1/principals", json={"name": "o", "role": "officer", "district": "150602"},
                        headers=bearer(token))
         assert r.status_code == 201

@@ -239,3 +239,23 @@ def test_the_feeds_files_never_hold_a_formula(api: Api) -> None:
     sheet = load_workbook(io.BytesIO(api.get(city, "/dishonest-list/publication", format="xlsx").content)).worksheets[0]
     values = [c.value for row in sheet.iter_rows() for c in row if c.value]
     assert "'" + name in values and name not in values
+
+
+def test_the_feeds_files_keep_an_all_digit_credit_code_as_text(api: Api) -> None:
+    """Identifiers are text in every export (issue 16 §4): 914403001922038216 as a number reads back …272."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from tests.helpers import CREDIT_CODE
+
+    assert CREDIT_CODE.isdigit()
+    officer, supervisor, city = api.principal("officer", A), api.principal("supervisor", A), api.principal("city")
+    case = penalise(api, officer, supervisor, penalty_case(A))
+    listed(api, supervisor, city, case)
+    for path in ("/dishonest-list", "/dishonest-list/publication"):
+        sheet = load_workbook(io.BytesIO(api.get(city, path, format="xlsx").content)).worksheets[0]
+        header, row = ([c.value for c in r] for r in sheet.iter_rows(min_row=2, max_row=3))
+        assert row[header.index("统一社会信用代码")] == CREDIT_CODE, (path, row)
+        if "行政处罚决定书文号（案件编号）" in header:
+            assert row[header.index("行政处罚决定书文号（案件编号）")] == case["number"]

@@ -322,3 +322,14 @@ def test_the_city_bureau_owes_nothing_and_on_time_counts_every_district(api: Api
         result = timeliness.on_time(session, 2026, today=date(2026, 12, 1))
     assert "150600" not in result and len(result) == 9
     assert result[A] == {"monthly": (0, 10), "summaries": (0, 2), "action_plan": False}  # Jan..Oct due by 1 Dec
+
+
+def test_the_contact_list_keeps_phone_numbers_as_text(api: Api) -> None:
+    """Identifiers are text in every export (issue 16 §4): a mobile number is not a number to sum."""
+    sup_a, city = api.principal("supervisor", A), api.principal("city")
+    with time_machine.travel(at("2026-03-20"), tick=False):
+        made = api.client.post("/api/v1/reports/action-plans", json=plan_body(), headers=bearer(sup_a))
+        assert made.status_code == 201, made.text
+        book = load_workbook(io.BytesIO(api.get(city, "/reports/contacts", year=2026, format="xlsx").content))
+    cells = [value for row in book.worksheets[0].iter_rows(values_only=True) for value in row]
+    assert CONTACT["phone"].isdigit() and CONTACT["phone"] in cells and int(CONTACT["phone"]) not in cells

@@ -101,6 +101,21 @@ def test_the_current_month_counts_overdue_at_now_not_at_its_end(api: Api) -> Non
     assert figures["open_at_end"] == 1 and figures["overdue_at_end"] == 1
 
 
+def test_the_bulletin_of_a_running_period_ranks_by_overdue_at_now(api: Api) -> None:
+    """The same figure ranks the bulletin: a case due later in the period does not sink its district."""
+    officer, city = api.principal("officer", "150602"), api.principal("city")
+    with time_machine.travel(at("2026-12-01"), tick=False):
+        api.create(officer, penalty_case())
+    with time_machine.travel(at("2026-12-02"), tick=False):
+        running = api.get(city, "/reports/bulletin", **{"from": "2026-12-01", "to": "2026-12-31"}).json()
+    rows = {r["district"]: r for r in running["rows"]}
+    assert rows["150602"]["overdue_at_end"] == 0 and rows["150602"]["rank"] == 1  # received 1, nothing overdue
+    with time_machine.travel(at("2027-01-05"), tick=False):
+        ended = api.get(city, "/reports/bulletin", **{"from": "2026-12-01", "to": "2026-12-31"}).json()
+    rows = {r["district"]: r for r in ended["rows"]}
+    assert rows["150602"]["overdue_at_end"] == 1 and rows["150602"]["rank"] == len(ended["rows"])
+
+
 def test_id_numbers_in_free_text_leave_no_export_whole(api: Api) -> None:
     """附件2 carries titles and party names: an ID number typed into them is removed in every format."""
     officer, city = api.principal("officer", "150602"), api.principal("city")
