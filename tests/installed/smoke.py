@@ -2,7 +2,12 @@
 
 It uses only what the installed package depends on (httpx), touches no file of the checkout, and
 drives every path that renders a template: each letter kind, each report format, the board,
-the state-machine export. Usage: python smoke.py BASE_URL ADMIN_TOKEN; exit 0 when all is well.
+the state-machine export. Usage: python smoke.py BASE_URL ADMIN_TOKEN [v1|v2]; exit 0 when all
+is well. `v1` (the default) walks machine version 1's cases and everything around them against a
+server with IPCASE_MACHINE_VERSION=1; `v2` walks version 2's letters (行政复议答复书,
+强制执行申请书) against a server on the default version. Each prints the letter kinds whose
+documents it read (`letters: …`): the test compares the two runs' union with the letter templates
+the wheel ships, so a new letter kind fails until it is walked here.
 """
 
 from __future__ import annotations
@@ -11,12 +16,12 @@ import io
 import re
 import sys
 import zipfile
+from datetime import UTC, datetime, timedelta
 
 import httpx
 
-LETTER_KINDS = {"criminal_referral", "procuratorate_copy", "major_case", "filing_supervision", "difficult_case",
-                "judicial_confirmation", "litigation", "assistance"}
 CREDIT_CODE = "914403001922038216"
+LEGAL_BASIS = "商标法第六十条第二款"
 
 
 class Smoke:
@@ -48,11 +53,25 @@ class Smoke:
         return self.call(token, "POST", f"/api/v1/cases/{case_id}/events", json=body).json()
 
     def handoff(self, token: str, case_id: str, kind: str) -> dict:
-        items = self.call(token, "GET", "/api/v1/handoffs", params={"case_id": case_id}).json()["items"]
-        return next(h for h in items if h["kind"] == kind and h["status"] != "closed")
+        listed = items(self.call(token, "GET", "/api/v1/handoffs", params={"case_id": case_id}))
+        return next(h for h in listed if h["kind"] == kind and h["status"] != "closed")
+
+    def documents(self, token: str, case_id: str, letters: set[str]) -> dict[str, str]:
+        """The case's letters by kind, as the reader opens them; their kinds join `letters`."""
+        found = {}
+        for doc in items(self.call(token, "GET", f"/api/v1/cases/{case_id}/documents")):
+            assert "<html" in doc["html"].lower() and doc["title"] in doc["html"], doc["kind"]
+            letters.add(doc["kind"])
+            found[doc["kind"]] = doc["html"]
+        return found
 
 
-def run(base: str, admin: str) -> None:
+def items(response: httpx.Response) -> list[dict]:
+    return response.json()["items"]
+
+
+def run(base: str, admin: str) -> set[str]:
+    """Machine version 1 (IPCASE_MACHINE_VERSION=1): its eight letter kinds, reports, the board."""
     s = Smoke(base, admin)
     officer, supervisor = s.principal("officer", "150602"), s.principal("supervisor", "150602")
     city_officer, city_supervisor = s.principal("officer", "150600"), s.principal("supervisor", "150600")
@@ -60,9 +79,7 @@ def run(base: str, admin: str) -> None:
     letters: set[str] = set()
 
     def documents(case_id: str) -> None:
-        for doc in s.call(city, "GET", f"/api/v1/cases/{case_id}/documents").json()["items"]:
-            assert "<html" in doc["html"].lower() or "<" in doc["html"], doc["kind"]
-            letters.add(doc["kind"])
+        s.documents(city, case_id, letters)
 
     # penalty track: a major case referred to the police, refused, then sent to the procuratorate
     referred = s.case(officer)
@@ -104,8 +121,7 @@ def run(base: str, admin: str) -> None:
            json={"case_id": asked["id"], "to_agency": "bureau-150100", "kind": "investigation", "request": "协查"})
     s.fire(supervisor, asked["id"], "transfer_jurisdiction", {"to_district": "150603"})
     documents(asked["id"])
-    missing = LETTER_KINDS - letters
-    assert not missing, f"letters never rendered: {sorted(missing)}"
+    assert all(c["machine_version"] == 1 for c in (referred, decided, ruling, asked)), "run v1 needs version 1"
 
     # every report in every format, as its reader opens it
     for path in ("/api/v1/reports/monthly", "/api/v1/reports/case-details"):
@@ -151,8 +167,84 @@ def run(base: str, admin: str) -> None:
     assert s.http.get("/board/static/mermaid.min.js").status_code == 200
     assert s.http.get("/board/static/htmx.min.js").status_code == 200
     assert s.http.get("/healthz").status_code == 200 and s.http.get("/openapi.json").status_code == 200
+    return letters
+
+
+def _at(days_ago: int) -> str:
+    return (datetime.now(UTC) - timedelta(days=days_ago)).isoformat()
+
+
+def run_v2(base: str, admin: str) -> set[str]:
+    """Machine version 2 (the default for new cases, SPEC §10): the letters only it writes.
+
+    行政复议答复书 (§10.3, §10.7): a decided case whose party applies for administrative review; the
+    government answers. 强制执行申请书: enforcement may be applied for only 10 days after a served
+    demand and after the review (60 days) and suit (6 months) periods ran out (行政强制法 art. 53).
+    No wait: the case is registered as received 9 months ago and its notice, decision and demand
+    carry the days they were served (`received_at`, `served_at`: past days within §10.8's bounds,
+    as a bureau records paper served earlier), so the window is open today.
+    """
+    s = Smoke(base, admin)
+    district = "150602"
+    officer, supervisor = s.principal("officer", district), s.principal("supervisor", district)
+    co_officer = s.call(admin, "POST", "/api/v1/principals", 201,
+                        json={"name": "smoke-co-officer", "role": "officer", "district": district}).json()["id"]
+    reviewer = s.call(admin, "POST", "/api/v1/principals", 201,
+                      json={"name": "smoke-reviewer", "role": "reviewer", "district": district,
+                            "legal_qualified": True}).json()["token"]
+    city = s.principal("city")
+    government = s.principal("partner", agency=f"government-{district}")
+    court = s.principal("partner", agency=f"court-{district}")
+    letters: set[str] = set()
+
+    def decided(fine: int, notice_at: str | None = None, decision_at: str | None = None, **create) -> dict:
+        case = s.case(officer, amounts={"case_value": 1000}, **create)
+        assert case["machine_version"] == 2, case["machine_version"]
+        s.fire(supervisor, case["id"], "accept", {"co_officer": co_officer})
+        s.fire(officer, case["id"], "conclude_investigation", {
+            "facts": "销售假冒注册商标的白酒", "evidence": "现场检查笔录、扣押清单", "legal_basis": LEGAL_BASIS,
+            "proposal": {"outcome": "penalty", "fine": fine}})
+        s.fire(supervisor, case["id"], "submit_review", {})
+        s.fire(reviewer, case["id"], "pass_review", {"opinion": "事实清楚，证据确凿，适用法律正确"})
+        s.fire(supervisor, case["id"], "notify_penalty",
+               {"proposed_fine": fine, **({"served_at": notice_at} if notice_at else {})})
+        return s.fire(supervisor, case["id"], "decide",
+                      {"fine": fine, "legal_basis": LEGAL_BASIS, "waived": True,
+                       **({"served_at": decision_at} if decision_at else {})})
+
+    def answer(token: str, handoff: dict, decision: str) -> None:
+        answered = s.call(token, "POST", f"/api/v1/handoffs/{handoff['id']}/answer", json={"decision": decision})
+        assert answered.json()["status"] == "closed", answered.text[:300]
+
+    # administrative review: the party applies, the district's people's government upholds
+    reviewed = decided(8000)
+    assert s.fire(officer, reviewed["id"], "apply_administrative_review", {})["state"] == "in_administrative_review"
+    review = s.handoff(government, reviewed["id"], "administrative_review")
+    assert review["agency"] == f"government-{district}" and review["letter_title"] == "行政复议答复书", review
+    answer(government, review, "upheld")
+    assert s.call(supervisor, "GET", f"/api/v1/cases/{reviewed['id']}").json()["state"] == "decided"
+    html = s.documents(city, reviewed["id"], letters)["administrative_review"]
+    assert "行政复议法" in html and reviewed["number"] in html, html[:300]
+
+    # enforcement: decided 8 months ago, unpaid, a demand served 20 days ago
+    unpaid = decided(50000, notice_at=_at(250), decision_at=_at(240), received_at=_at(270))
+    s.fire(officer, unpaid["id"], "demand_payment", {"served_at": _at(20)})
+    applied = s.fire(supervisor, unpaid["id"], "apply_enforcement", {})
+    assert applied["enforcement_applied"] is True and applied["state"] == "decided", applied
+    enforcement = s.handoff(court, unpaid["id"], "enforcement")
+    assert enforcement["agency"] == f"court-{district}" and enforcement["letter_title"] == "强制执行申请书"
+    answer(court, enforcement, "accepted")
+    html = s.documents(city, unpaid["id"], letters)["enforcement"]
+    assert "行政强制法" in html and "50000.00" in html and LEGAL_BASIS in html, html[:300]
+
+    # every case reads on this server, version 1's of an earlier run too (SPEC §10.1: a case keeps its version)
+    versions = {c["machine_version"] for c in items(s.call(city, "GET", "/api/v1/cases", params={"limit": 500}))}
+    assert 2 in versions, versions
+    return letters
 
 
 if __name__ == "__main__":
-    run(sys.argv[1], sys.argv[2])
+    phase = sys.argv[3] if len(sys.argv) > 3 else "v1"
+    walked = {"v1": run, "v2": run_v2}[phase](sys.argv[1], sys.argv[2])
+    print("letters:", " ".join(sorted(walked)))
     print("smoke: ok")

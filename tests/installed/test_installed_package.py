@@ -3,7 +3,9 @@
 The rest of the suite imports the checkout; a template missing from the wheel answered 500 on
 every letter in the Docker image while it was green. Here the wheel is built from the checkout,
 its file list is compared with the repository's, and `ipcase serve` from a fresh venv with only
-the wheel (and the pinned constraints) answers the smoke in `smoke.py`.
+the wheel (and the pinned constraints) answers the smoke in `smoke.py`: under machine version 1,
+then on the same database under the default version 2, together rendering every letter kind the
+wheel ships.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ import subprocess
 import sys
 import time
 import zipfile
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -62,8 +66,60 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+@contextmanager
+def _serving(venv: Path, work: Path, env: dict[str, str], name: str) -> Iterator[str]:
+    """`ipcase serve` from the venv, on a free port, until it answers /healthz: its base URL."""
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {**env, "IPCASE_PUBLIC_URL": base}
+    log_path = work / f"{name}.log"
+    log = log_path.open("w")
+    server = subprocess.Popen([str(venv / "bin" / "ipcase"), "serve", "--port", str(port)], cwd=work, env=env,
+                              stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            assert server.poll() is None, log_path.read_text()[-3000:]
+            try:
+                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "ipcase serve did not answer /healthz in 120 s"
+            time.sleep(0.5)
+        yield base
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+    assert " 500 " not in log_path.read_text()
+
+
+def _smoke(venv: Path, work: Path, env: dict[str, str], base: str, phase: str) -> set[str]:
+    """Run smoke.py's `phase` with the venv's interpreter; the letter kinds whose documents it read."""
+    smoke = subprocess.run([str(venv / "bin" / "python"), str(ROOT / "tests" / "installed" / "smoke.py"), base,
+                            ADMIN, phase], cwd=work, env=env, capture_output=True, text=True, timeout=300)
+    logs = "".join(p.read_text()[-3000:] for p in sorted(work.glob("serve-*.log")))
+    assert smoke.returncode == 0, smoke.stdout[-2000:] + smoke.stderr[-4000:] + logs
+    assert "smoke: ok" in smoke.stdout
+    (line,) = [ln for ln in smoke.stdout.splitlines() if ln.startswith("letters:")]
+    return set(line.removeprefix("letters:").split())
+
+
+def _letter_kinds(names: Iterable[str]) -> set[str]:
+    """Letter kinds among file names: `notifications/templates/letters/<kind>.html`, less the layout they extend."""
+    prefix = "notifications/templates/letters/"
+    return {n.removeprefix(prefix).removesuffix(".html") for n in names
+            if n.startswith(prefix) and n.endswith(".html") and "/" not in n.removeprefix(prefix)} - {"base"}
+
+
 @ONCE
 def test_ipcase_serve_from_the_installed_wheel_answers_the_smoke(wheel: Path, tmp_path: Path) -> None:
+    """Machine version 1, then the same database under the default version 2 (an upgrade): every
+    letter kind the wheel ships is rendered by the installed server and read over HTTP."""
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     # nothing of the checkout on the path: with PYTHONPATH at it, pip finds the build's ipcase.egg-info
@@ -75,39 +131,31 @@ def test_ipcase_serve_from_the_installed_wheel_answers_the_smoke(wheel: Path, tm
     assert installed.returncode == 0, installed.stderr[-3000:]
     assert (venv / "bin" / "ipcase").is_file(), "pip installed the dependencies but not ipcase itself"
 
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
     work = tmp_path / "run"  # not the checkout: nothing may be read from it
     work.mkdir()
     env = dict(clean)
     env.update(IPCASE_BOOTSTRAP_ADMIN_TOKEN=ADMIN, IPCASE_DATABASE_URL=f"sqlite:///{work / 'ipcase.db'}",
-               IPCASE_SWEEP_INTERVAL_SECONDS="0", IPCASE_PUBLIC_URL=base, PREFECT_HOME=str(work / "prefect"),
-               PREFECT_SERVER_ANALYTICS_ENABLED="false", PREFECT_LOGGING_LEVEL="WARNING",
-               IPCASE_MACHINE_VERSION="1")  # smoke.py walks machine version 1 (SPEC §3)
-    log = (work / "serve.log").open("w")
-    server = subprocess.Popen([str(venv / "bin" / "ipcase"), "serve", "--port", str(port)], cwd=work, env=env,
-                              stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            assert server.poll() is None, (work / "serve.log").read_text()[-3000:]
-            try:
-                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "ipcase serve did not answer /healthz in 120 s"
-            time.sleep(0.5)
-        smoke = subprocess.run([str(venv / "bin" / "python"), str(ROOT / "tests" / "installed" / "smoke.py"), base,
-                                ADMIN], cwd=work, env=env, capture_output=True, text=True, timeout=300)
-        assert smoke.returncode == 0, smoke.stdout[-2000:] + smoke.stderr[-4000:] + \
-            (work / "serve.log").read_text()[-3000:]
-        assert "smoke: ok" in smoke.stdout
-        assert " 500 " not in (work / "serve.log").read_text()
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        log.close()
+               IPCASE_SWEEP_INTERVAL_SECONDS="0", PREFECT_HOME=str(work / "prefect"),
+               PREFECT_SERVER_ANALYTICS_ENABLED="false", PREFECT_LOGGING_LEVEL="WARNING")
+    letters: dict[str, set[str]] = {}
+    v1 = {**env, "IPCASE_MACHINE_VERSION": "1"}  # version 1's eight letter kinds (SPEC §3, §5)
+    with _serving(venv, work, v1, "serve-v1") as base:
+        letters["v1"] = _smoke(venv, work, v1, base, "v1")
+    with _serving(venv, work, env, "serve-v2") as base:  # the default version: 2 (SPEC §10)
+        letters["v2"] = _smoke(venv, work, env, base, "v2")
+
+    # every letter template the wheel ships was rendered from it: a new letter kind fails here until
+    # smoke.py walks it (SPEC §5, §10.7)
+    site = subprocess.run([str(venv / "bin" / "python"), "-c", "import notifications; print(notifications.__file__)"],
+                          cwd=work, env=env, capture_output=True, text=True, check=True).stdout.strip()
+    assert "site-packages" in site, site
+    templates = Path(site).parent / "templates" / "letters"
+    installed_kinds = _letter_kinds(f"notifications/templates/letters/{p.name}" for p in templates.iterdir())
+    shipped = _letter_kinds(zipfile.ZipFile(wheel).namelist())
+    assert shipped == installed_kinds == _letter_kinds(_repository_files())
+    assert {"administrative_review", "enforcement"} <= letters["v2"], letters
+    # a document's kind is its template's, except the assistance requests' letters to another district
+    # (assistance_investigation, _joint_enforcement, _transfer), all from `assistance` (service/assistance)
+    walked = {"assistance" if k.startswith("assistance_") else k for k in letters["v1"] | letters["v2"]}
+    assert shipped - walked == set(), "letter kinds the smoke never rendered from the wheel"
+    assert walked - shipped == set(), "letters rendered from no template of the wheel"
