@@ -254,7 +254,10 @@ def test_edge_dates_on_every_date_query_parameter(world: dict) -> None:
 
 def test_hostile_cursors_on_every_cursor_parameter(world: dict) -> None:
     paths = [_fill(path, world["ids"]) for path, _ in query_parameters(world["openapi"])["cursor"]]
-    assert len(paths) >= 7  # cases, history, audit, handoffs, assistance, notifications, escalations
+    assert {path.split("/")[1] if not path.endswith("/history") else "history" for path in paths} >= {
+        "cases", "history", "audit", "handoffs", "assistance-requests", "notifications", "escalations", "reports",
+        "oversight", "bulletins"}
+    assert len(paths) >= 11  # …and the bulletins' rectifications
     readers = {path: _reader(world, "/api/v1" + path) for path in paths}
 
     @FUZZ

@@ -121,6 +121,15 @@ def test_cursors_not_issued_by_the_service_are_422(api: Api, cursor: str) -> Non
     assert_422(api.get(api.admin, "/audit/events", cursor=cursor), "cursor")
 
 
+@pytest.mark.parametrize("cursor", HOSTILE_CURSORS)
+def test_cursors_not_issued_by_the_service_are_422_on_the_newer_lists_too(api: Api, cursor: str) -> None:
+    """The lists added after finding 5 (oversight, bulletins, the reporting calendar) page by the same cursor."""
+    city = api.principal("city")
+    for path in ("/oversight/supervision-orders", "/bulletins", "/bulletins/rectifications",
+                 "/reports/monthly/submissions"):
+        assert_422(api.get(city, path, cursor=cursor), "cursor")
+
+
 def test_a_tampered_cursor_is_refused_and_an_issued_one_pages_on(api: Api) -> None:
     officer = api.principal("officer", A)
     for _ in range(3):
