@@ -195,6 +195,29 @@ def test_the_largest_amount_and_zero_are_accepted(api: Api) -> None:
     assert case["amounts"]["illegal_gains"] == "0.00"
 
 
+@pytest.mark.parametrize("month", ["20\uff12\uff16-01", "20\u0662\u0666-01", "\u0661\u0669\u0669\u0660-01"])
+def test_a_month_is_written_with_ascii_digits(api: Api, month: str) -> None:
+    """Pydantic's patterns are Rust regexes, where \\d is any script's digit: "20２６-01" passed the
+    month's pattern and then failed date.fromisoformat, an unhandled 500."""
+    supervisor, city = api.principal("supervisor", A), api.principal("city")
+    submitted = api.client.post("/api/v1/reports/monthly/submissions", json={"month": month},
+                                headers=bearer(supervisor))
+    assert_422(submitted, "month")
+    assert_422(api.get(city, "/reports/monthly", month=month), "month")
+    assert_422(api.get(city, "/reports/monthly/submissions", month=month), "month")
+    assert api.get(city, f"/reports/monthly/submissions/{A}/{month}/versions").status_code == 422
+
+
+def test_a_contacts_phone_is_written_with_ascii_digits(api: Api) -> None:
+    from tests.integration.reports.test_calendar import plan_body
+
+    supervisor = api.principal("supervisor", A)
+    phone = "0477-\uff18\uff15\uff18\uff11\uff12\uff13\uff14"  # 0477-8581234, the number in full width
+    plan = plan_body(liaison={"name": "李娜", "post": "科员", "phone": phone, "email": "lina@example.cn"})
+    assert_422(api.client.post("/api/v1/reports/action-plans", json=plan, headers=bearer(supervisor)),
+               "liaison.phone")
+
+
 # Finding 10: bodies that are not JSON
 
 @pytest.mark.parametrize("raw", [b"[" * 50_000 + b"]" * 50_000, b'{"marks_count": ' + b"9" * 5000 + b"}",
