@@ -41,6 +41,7 @@ ROLES = {
     "city": {"role": "city"},
     "auditor": {"role": "auditor"},
     "partner": {"role": "partner", "agency": "police-150602"},
+    "reviewer": {"role": "reviewer", "district": "150602", "legal_qualified": True},
     "admin": None,
 }
 
