@@ -72,7 +72,8 @@ def test_no_server_errors_for_any_role(database_url: str, runtime, tmp_path) -> 
             if run.returncode != 0:
                 failures.append(f"--- as {name} ---\n{run.stdout[-6000:]}")
         with httpx.Client(base_url=base, timeout=10) as http:
-            assert http.get("/api/v1/audit/verify", headers=bearer(ADMIN_TOKEN)).json()["ok"] is True
+            verified = http.get("/api/v1/audit/verify", headers=bearer(ADMIN_TOKEN))
+            assert verified.status_code == 200 and verified.json()["ok"] is True, verified.text
     assert not failures, "\n".join(failures)
 
 
