@@ -252,7 +252,7 @@ def _report(which: str, month: str, district: str | None, fmt: str, output: str 
     from service.reports import figures as reports
     from service.reports import files as report_views
 
-    if not re.fullmatch(r"(19|20|21)\d{2}-(0[1-9]|1[0-2])", month):
+    if not re.fullmatch(r"(19|20|21)[0-9]{2}-(0[1-9]|1[0-2])", month):
         typer.echo("error: --month is YYYY-MM", err=True)
         raise typer.Exit(2)
     if fmt not in ("json", "csv", "xlsx", "html"):

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from service.assessment import service as assessments
+from service.board.forms import ascii_digits
 from service.board.routes import _page, _signed_in
 from state_machines.assessment import FIGURE_LABELS
 from state_machines.errors import DomainError
@@ -24,7 +25,7 @@ def assessment_page(request: Request) -> Response:
         return signed
     actor, who = signed
     raw = request.query_params.get("year") or str(datetime.now(UTC).astimezone(CHINA_TZ).year)
-    if not (raw.isdigit() and len(raw) == 4 and assessments.FIRST_YEAR <= int(raw) <= assessments.LAST_YEAR):
+    if not (ascii_digits(raw) and len(raw) == 4 and assessments.FIRST_YEAR <= int(raw) <= assessments.LAST_YEAR):
         return _page(request, "assessment", 422, who=who, report=None, year=raw, error="年份无效（1990–2100）")
     runtime = request.app.state.runtime
     with runtime.db.read() as session:

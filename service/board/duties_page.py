@@ -20,6 +20,7 @@ from pydantic import BaseModel, ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from service.board.bulletins_page import bulletins_view
+from service.board.forms import ascii_digits
 from service.board.labels import DUTY_REFUSALS, REPORT_FIELDS
 from service.board.queues_page import QUEUES, queue_view
 from service.board.routes import _case_view, _field, _page, _signed_form, board_view
@@ -140,7 +141,8 @@ async def accept_rectification(bulletin_id: str, district: str, request: Request
 # --- 报送 (the district's reporting section of /board) ---------------------------------------------
 
 def _number(text: str) -> int | str:
-    return int(text) if text.strip().isdigit() else text.strip()
+    text = text.strip()
+    return int(text) if ascii_digits(text) else text
 
 
 def _contact(fields: dict[str, list[str]], who: str) -> dict[str, str]:

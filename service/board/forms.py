@@ -15,6 +15,12 @@ from dataclasses import dataclass, field
 
 from service.board.labels import field_label, value_label
 
+
+def ascii_digits(text: str) -> bool:
+    """Digits int() reads as officers mean them: str.isdigit() also says yes to "²" (int() then raises,
+    a 500) and to "١٢٣" (read as 123); only ASCII digits are a number here."""
+    return text.isascii() and text.isdigit()
+
 PEOPLE_FIELDS = frozenset({"officers", "panel", "attendees"})
 PERSON_FIELDS = frozenset({"co_officer", "presided_by"})
 PREFIX = "d."
@@ -128,7 +134,7 @@ def data_of(form: dict[str, list[str]], fields: list[Control]) -> dict:
             elif c.widget == "yesno":
                 value = {"true": True, "false": False}.get(text, text)
             elif c.widget == "integer":
-                value = int(text) if text.lstrip("-").isdigit() and len(text) < 15 else text
+                value = int(text) if ascii_digits(text.lstrip("-")) and len(text) < 15 else text
             elif c.widget == "datetime":
                 value = text if len(text) > 16 else f"{text}:00+08:00"  # the picker's minutes, China time
             else:

@@ -36,7 +36,7 @@ from starlette.concurrency import run_in_threadpool
 
 from service.assessment.providers import _case_condition as assessment_condition
 from service.assistance.service import disputed_transfers
-from service.board.forms import controls, data_of
+from service.board.forms import ascii_digits, controls, data_of
 from service.board.labels import DUTY_DONE, EVENT_LABELS, ROLE_LABELS, event_label, field_label, value_label
 from service.campaigns import progress as campaign_progress
 from service.campaigns import service as campaigns
@@ -419,7 +419,7 @@ def _year_condition(params: dict[str, str]):
         if any(params[name] for name in (*_YEAR_LISTS, "date", "match")):
             raise InvalidData("these filters go with a year", fields=["year"])
         return None
-    if not (params["year"].isdigit() and 1990 <= int(params["year"]) <= 2100):
+    if not (ascii_digits(params["year"]) and 1990 <= int(params["year"]) <= 2100):
         raise InvalidData("year is 1990..2100", fields=["year"])
     if params["date"] not in ("", "received", "decided", "closed"):
         raise InvalidData(f"unknown date {params['date']}", fields=["date"])
@@ -445,7 +445,7 @@ def _list_params(request: Request) -> dict[str, str]:
     for name, allowed in checks.items():
         if params[name] and params[name] not in allowed:
             raise InvalidData(f"unknown {name} {params[name]}", fields=[name])
-    if params["page"] and not (params["page"].isdigit() and 1 <= int(params["page"]) <= 10_000):
+    if params["page"] and not (ascii_digits(params["page"]) and 1 <= int(params["page"]) <= 10_000):
         raise InvalidData("page is a number from 1", fields=["page"])
     return params
 
@@ -572,7 +572,7 @@ def _intake_body(fields: dict[str, list[str]], district: str) -> dict:
     if value["case_value"]:
         body["amounts"] = {"case_value": value["case_value"]}
     if value["marks_count"]:
-        body["marks_count"] = int(value["marks_count"]) if value["marks_count"].isdigit() else value["marks_count"]
+        body["marks_count"] = int(value["marks_count"]) if ascii_digits(value["marks_count"]) else value["marks_count"]
     if (received := value["received_at"]):
         body["received_at"] = received if len(received) > 16 else received + ":00+08:00"  # the picker: China time
     if value["tags"]:

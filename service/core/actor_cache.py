@@ -39,6 +39,9 @@ class ActorCache:
     def clear(self) -> None:
         self._generation += 1
         self._entries.clear()
+        # a read begun before the change keeps answering whoever awaits it already, but a request
+        # that comes after the change starts a read of its own instead of joining that one
+        self._lookups = {}
 
     async def actor(self, key: str, ttl: float, lookup: Lookup) -> Actor | None:
         """The actor behind this token hash, or None for an unknown or disabled token."""

@@ -34,7 +34,7 @@ from state_machines.principals import OVERSIGHT_ROLES, Actor
 router = APIRouter(tags=["reports"])
 Year = Annotated[int, Query(ge=1990, le=2100)]
 SummaryPeriod = Literal["midyear", "annual"]
-PHONE = r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(-\d{1,6})?)$"
+PHONE = r"^(1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8}(-[0-9]{1,6})?)$"  # ASCII digits: [0-9], since \d is any script's
 EMAIL = r"^[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(\.[A-Za-z0-9-]{1,63})+$"
 
 

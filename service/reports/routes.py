@@ -36,7 +36,8 @@ from state_machines.types import CHINA_TZ, Day
 
 router = APIRouter(tags=["reports"])
 Format = Literal["json", "csv", "xlsx", "html"]
-MONTH_PATTERN = r"^(199\d|20\d{2}|2100)-(0[1-9]|1[0-2])$"  # SPEC §10.8: 1990..2100
+MONTH_PATTERN = r"^(199[0-9]|20[0-9]{2}|2100)-(0[1-9]|1[0-2])$"  # SPEC §10.8: 1990..2100
+"""ASCII digits: pydantic's patterns are Rust regexes, where \\d is any script's digit ("20２６-01")."""
 Month = Annotated[str | None, Query(pattern=MONTH_PATTERN)]
 
 

@@ -19,8 +19,10 @@ except ImportError:  # older FastAPI flattens included routers into `app.routes`
 from service.core.deps import AuthFailures
 from tests.helpers import Api, bearer, board_cookie
 
-ROLES = ("officer", "supervisor", "city", "auditor", "partner", "admin")
-READERS = {"officer": 200, "supervisor": 200, "city": 200, "auditor": 200, "partner": 403, "admin": 403}
+ROLES = ("officer", "supervisor", "city", "auditor", "partner", "admin", "reviewer")
+READERS = {"officer": 200, "supervisor": 200, "city": 200, "auditor": 200, "partner": 403, "admin": 403,
+           "reviewer": 403}
+"""Who reads the district's and the city's lists; a reviewer (法制审核, a district's review unit) reads cases only."""
 
 
 def everyone(status: int) -> dict[str, int]:
@@ -32,7 +34,7 @@ MATRIX: dict[str, dict[str, int]] = {
     "GET /healthz": {**everyone(200), "anonymous": 200},
     "GET /metrics": {**everyone(200), "anonymous": 200},
     "POST /api/v1/cases": everyone(422),
-    "GET /api/v1/cases": READERS,
+    "GET /api/v1/cases": {**READERS, "reviewer": 200},
     "GET /api/v1/cases/{case_id}": everyone(404),
     "POST /api/v1/cases/{case_id}/events": everyone(404),
     "GET /api/v1/cases/{case_id}/history": everyone(404),
@@ -104,17 +106,17 @@ MATRIX: dict[str, dict[str, int]] = {
     "GET /api/v1/registers/{entry_id}": everyone(404),
     "PATCH /api/v1/registers/{entry_id}": everyone(404),
     # The board (HTML): the API's case readers only; sign-in and sign-out need the form's CSRF token.
-    "GET /board": {**READERS, "partner": 403, "admin": 403, "anonymous": 303},
+    "GET /board": {**READERS, "reviewer": 200, "partner": 403, "admin": 403, "anonymous": 303},
     "GET /board/cases/{case_id}": {**everyone(404), "partner": 403, "admin": 403, "anonymous": 303},
     "GET /board/campaigns": {**READERS, "partner": 403, "admin": 403, "anonymous": 303},
-    "GET /board/cases": {**READERS, "anonymous": 303},  # the work list (issue 23)
+    "GET /board/cases": {**READERS, "reviewer": 200, "anonymous": 303},  # the work list (issue 23)
     "POST /board/cases/{case_id}/events": {**everyone(403), "anonymous": 303},  # an event's form: CSRF first
     "GET /board/handoffs/{handoff_id}/letter": {**everyone(404), "partner": 403, "admin": 403, "anonymous": 303},
     "GET /board/intake": {**everyone(403), "officer": 200, "supervisor": 200, "anonymous": 303},
     "POST /board/intake": {**everyone(403), "anonymous": 303},
-    "GET /board/check/credit-code": {**READERS, "anonymous": 303},
+    "GET /board/check/credit-code": {**READERS, "reviewer": 200, "anonymous": 303},
     # the workbench's queues (issue 23): a probe names no queue, so a reader's answer is the 404
-    "GET /board/queues": {**READERS, "partner": 403, "admin": 403, "anonymous": 303},
+    "GET /board/queues": {**READERS, "reviewer": 200, "partner": 403, "admin": 403, "anonymous": 303},
     "GET /board/queues/{queue}": {**everyone(404), "partner": 403, "admin": 403, "anonymous": 303},
     "GET /board/login": {**everyone(200), "anonymous": 200},
     "POST /board/login": {**everyone(403), "anonymous": 403},
@@ -140,7 +142,7 @@ MATRIX: dict[str, dict[str, int]] = {
     "POST /api/v1/bulletins": everyone(422),
     "GET /api/v1/bulletins": READERS,
     "GET /api/v1/bulletins/rectifications": READERS,
-    "GET /api/v1/bulletins/{bulletin_id}": {**everyone(404), "partner": 403, "admin": 403},
+    "GET /api/v1/bulletins/{bulletin_id}": {**everyone(404), "partner": 403, "admin": 403, "reviewer": 403},
     "PATCH /api/v1/bulletins/{bulletin_id}": {**everyone(403), "city": 404},
     "POST /api/v1/bulletins/{bulletin_id}/issue": {**everyone(403), "city": 404},
     "POST /api/v1/bulletins/{bulletin_id}/rectifications/{district}/answers": everyone(422),
@@ -195,7 +197,7 @@ def tokens(api: Api) -> dict[str, str | None]:
     for role in ROLES:
         if role == "admin":
             continue
-        district = "150602" if role in ("officer", "supervisor") else None
+        district = "150602" if role in ("officer", "supervisor", "reviewer") else None
         out[role] = api.principal(role, district, agency="police-150602" if role == "partner" else None)
     return out
 
@@ -227,7 +229,7 @@ def test_matrix(api: Api, tokens) -> None:
                 failures.append(f"{key} as {role}: no Content-Security-Policy with frame-ancestors 'none'")
             if response.status_code >= 400 and path.startswith("/api"):
                 assert set(response.json()["error"]) >= {"code", "message"}
-    assert failures == []
+    assert failures == [], "\n".join(failures)
 
 
 def test_failed_authentication_is_rate_limited_but_valid_tokens_pass(api: Api, tokens) -> None:

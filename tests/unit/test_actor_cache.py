@@ -114,6 +114,27 @@ def test_clear_wins_over_a_read_already_under_way() -> None:
     asyncio.run(main())
 
 
+def test_a_request_after_clear_does_not_join_a_read_begun_before_it() -> None:
+    """Issue 15 #9 (effective at once): a request that arrives after the principal was disabled, while
+    a read begun before the change is still under way, reads again instead of sharing the stale read."""
+    principals, cache = Principals(), ActorCache()
+
+    async def main() -> None:
+        principals.gate.clear()
+        before = asyncio.create_task(cache.actor("k", 2.0, principals.lookup))
+        await asyncio.sleep(0.05)  # its read has the principal enabled, and is held open
+        cache.clear()  # disabled through this process
+        principals.answer = None
+        after = asyncio.create_task(cache.actor("k", 2.0, principals.lookup))
+        await asyncio.sleep(0.05)
+        principals.gate.set()
+        assert await before == OFFICER  # asked before the change
+        assert await after is None
+        assert principals.reads == 2
+
+    asyncio.run(main())
+
+
 def test_no_cache_reads_every_time() -> None:
     principals, cache = Principals(), ActorCache()
 

@@ -17,6 +17,8 @@ MATRIX = [
     ("auditor", None, 200, 200, 403, 403),
     ("partner", None, 404, 404, 404, 404),
     ("admin", None, 404, 404, 404, 404),
+    ("reviewer", OWN, 200, 404, 403, 404),  # 法制审核 of its district: reads, fires review events only
+    ("reviewer", "150600", 200, 200, 403, 403),  # the city's review unit reviews every district's (default)
 ]
 
 
@@ -47,6 +49,9 @@ def test_lists_are_scoped_to_the_callers_district(api: Api) -> None:
     city = api.principal("city")
     assert {c["id"] for c in api.get(city, "/cases").json()["items"]} == own | other
     assert {c["id"] for c in api.get(city, "/cases", district=OTHER).json()["items"]} == other
+    reviewer = api.principal("reviewer", OWN)
+    assert {c["id"] for c in api.get(reviewer, "/cases").json()["items"]} == own
+    assert api.get(reviewer, "/cases", district=OTHER).status_code == 403
     for token in (api.admin, api.principal("partner", agency="court-150600")):
         assert api.get(token, "/cases").status_code == 403
 

@@ -121,6 +121,15 @@ def test_cursors_not_issued_by_the_service_are_422(api: Api, cursor: str) -> Non
     assert_422(api.get(api.admin, "/audit/events", cursor=cursor), "cursor")
 
 
+@pytest.mark.parametrize("cursor", HOSTILE_CURSORS)
+def test_cursors_not_issued_by_the_service_are_422_on_the_newer_lists_too(api: Api, cursor: str) -> None:
+    """The lists added after finding 5 (oversight, bulletins, the reporting calendar) page by the same cursor."""
+    city = api.principal("city")
+    for path in ("/oversight/supervision-orders", "/bulletins", "/bulletins/rectifications",
+                 "/reports/monthly/submissions"):
+        assert_422(api.get(city, path, cursor=cursor), "cursor")
+
+
 def test_a_tampered_cursor_is_refused_and_an_issued_one_pages_on(api: Api) -> None:
     officer = api.principal("officer", A)
     for _ in range(3):
@@ -184,6 +193,29 @@ def test_the_largest_amount_and_zero_are_accepted(api: Api) -> None:
     case = api.create(officer, penalty_case(amounts={"case_value": "1000000000000", "illegal_gains": -0.0}))
     assert case["amounts"]["case_value"] == "1000000000000.00"
     assert case["amounts"]["illegal_gains"] == "0.00"
+
+
+@pytest.mark.parametrize("month", ["20\uff12\uff16-01", "20\u0662\u0666-01", "\u0661\u0669\u0669\u0660-01"])
+def test_a_month_is_written_with_ascii_digits(api: Api, month: str) -> None:
+    """Pydantic's patterns are Rust regexes, where \\d is any script's digit: "20２６-01" passed the
+    month's pattern and then failed date.fromisoformat, an unhandled 500."""
+    supervisor, city = api.principal("supervisor", A), api.principal("city")
+    submitted = api.client.post("/api/v1/reports/monthly/submissions", json={"month": month},
+                                headers=bearer(supervisor))
+    assert_422(submitted, "month")
+    assert_422(api.get(city, "/reports/monthly", month=month), "month")
+    assert_422(api.get(city, "/reports/monthly/submissions", month=month), "month")
+    assert api.get(city, f"/reports/monthly/submissions/{A}/{month}/versions").status_code == 422
+
+
+def test_a_contacts_phone_is_written_with_ascii_digits(api: Api) -> None:
+    from tests.integration.reports.test_calendar import plan_body
+
+    supervisor = api.principal("supervisor", A)
+    phone = "0477-\uff18\uff15\uff18\uff11\uff12\uff13\uff14"  # 0477-8581234, the number in full width
+    plan = plan_body(liaison={"name": "李娜", "post": "科员", "phone": phone, "email": "lina@example.cn"})
+    assert_422(api.client.post("/api/v1/reports/action-plans", json=plan, headers=bearer(supervisor)),
+               "liaison.phone")
 
 
 # Finding 10: bodies that are not JSON

@@ -116,7 +116,9 @@ def test_a_malformed_signature_is_refused(api: Api, police_webhook, variant: str
 def test_a_non_ascii_byte_in_the_header_is_a_401_not_a_500(api: Api, police_webhook) -> None:
     """`hmac.compare_digest` raised TypeError on a non-ASCII str: an unauthenticated 500."""
     handoff, case, people = referral(api)
-    for raw in (b"sha256=\xff" + b"0" * 63, b"t=1,sha256=" + b"\xe9" * 64, "sha256=é".encode()):
+    fresh = f"t={int(time.time())},sha256=".encode()  # in the window, so the MAC itself is compared
+    for raw in (b"sha256=\xff" + b"0" * 63, b"t=1,sha256=" + b"\xe9" * 64, "sha256=é".encode(),
+                fresh + b"\xe9" * 64, fresh + "é".encode() * 32, fresh + b"0" * 63 + b"\xff"):
         assert_unauthorized(post_callback(api, handoff["id"], ACCEPTED, {"X-Ipcase-Signature": raw}))
     nothing_recorded(api, people, handoff, case)
 
