@@ -170,8 +170,7 @@ def _respondent_id(parties: dict) -> str | None:
 Answer = dict | Callable[[], dict]  # the case after the event, or how to render it after the commit
 
 
-def fire_events(session: Session, requests: list[EventRequest], rules: Rules,
-                on_locked: Callable[[], None] | None = None) -> list[Answer | DomainError]:
+def fire_events(session: Session, requests: list[EventRequest], rules: Rules) -> list[Answer | DomainError]:
     """Fire events in the caller's transaction, in order, each as if it had the case to itself.
 
     Each request gets the case as it is after its event, or its refusal (which changes nothing);
@@ -179,9 +178,8 @@ def fire_events(session: Session, requests: list[EventRequest], rules: Rules,
     answers, respondents' records and event rows cost one statement each for the whole batch,
     which is what makes committing many concurrent events together cheap (see `EventWriter`).
     Any other exception means the batch is unusable: the caller must roll it all back.
-    `on_locked` is called once the batch's cases are locked (see `EventWriter`).
     """
-    batch = _EventBatch(session, requests, rules, on_locked)
+    batch = _EventBatch(session, requests, rules)
     answers: list[Answer | DomainError] = []
     for request in requests:
         now = datetime.now(UTC)
@@ -199,12 +197,9 @@ def fire_events(session: Session, requests: list[EventRequest], rules: Rules,
 class _EventBatch:
     """What `fire_events` reads once for a whole batch and keeps current as its events apply."""
 
-    def __init__(self, session: Session, requests: list[EventRequest], rules: Rules,
-                 on_locked: Callable[[], None] | None = None) -> None:
+    def __init__(self, session: Session, requests: list[EventRequest], rules: Rules) -> None:
         self.session, self.rules = session, rules
         self.cases = lock_cases(session, {r.case_id for r in requests if r.actor.role in CASE_READERS})
-        if on_locked is not None:
-            on_locked()
         keys = {(r.actor.id, r.case_id, r.idempotency_key) for r in requests if r.idempotency_key}
         self.answered: dict[tuple[str, str, str], IdempotencyKey] = {}
         if keys:

@@ -16,14 +16,6 @@ refusal changes nothing. If a batch fails as a whole (a deadlock with another pr
 broken constraint, a bug), it is rolled back and its requests are retried one transaction
 each, so one bad request cannot take its neighbours down. A database that is gone fails the
 batch's requests at once (503, retry is safe: nothing was committed).
-
-On PostgreSQL two writer threads take turns (`writers`): measured under load, one writer was
-busy all the time yet spent two thirds of each batch waiting (the lock and record reads, the
-INSERT and UPDATE, COMMIT's flush), with the process's CPU half idle. A writer takes a batch
-only once the previous batch holds its cases' row locks, so a later request on a case still
-waits for, and sees, an earlier one. (Only a batch that fails as a whole and is retried
-request by request can let a later batch on one of its cases go first, as two worker
-processes may anyway.) SQLite has one writer: its writes queue on one lock regardless.
 """
 
 from __future__ import annotations
@@ -91,15 +83,13 @@ def events_database(db: Database) -> Database:
 
 
 class EventWriter:
-    """The process's writers of case events; `fire` may be awaited from any event loop."""
+    """The process's one writer of case events; `fire` may be awaited from any event loop."""
 
-    def __init__(self, db: Database, rules: Rules, max_batch: int = 64, writers: int | None = None) -> None:
+    def __init__(self, db: Database, rules: Rules, max_batch: int = 64) -> None:
         self.db, self.rules, self.max_batch = db, rules, max_batch
-        self.writers = writers if writers is not None else (1 if db.is_sqlite else 2)
         self._waiting: deque[_Waiting] = deque()
         self._wakeup = threading.Condition()
-        self._turn = threading.Lock()  # held from taking a batch until its cases are locked
-        self._threads: list[threading.Thread] = []
+        self._thread: threading.Thread | None = None
         self._stopping = False
 
     async def fire(self, request: EventRequest) -> dict:
@@ -107,48 +97,40 @@ class EventWriter:
         loop = asyncio.get_running_loop()
         future = loop.create_future()
         with self._wakeup:
-            self._threads = [thread for thread in self._threads if thread.is_alive()]
-            while len(self._threads) < self.writers:  # first use: apps without a lifespan work too
-                thread = threading.Thread(target=self._run, name="ipcase-event-writer", daemon=True)
-                thread.start()
-                self._threads.append(thread)
+            if self._thread is None or not self._thread.is_alive():  # first use: apps without a lifespan work too
+                self._thread = threading.Thread(target=self._run, name="ipcase-event-writer", daemon=True)
+                self._thread.start()
             self._waiting.append((request, future, loop))
             self._wakeup.notify()
         answer = await future
         return answer() if callable(answer) else answer  # rendered here, on the request's own loop
 
     def stop(self) -> None:
-        """Answer what is waiting, then end the threads (the app's shutdown); `fire` starts new ones."""
+        """Answer what is waiting, then end the thread (the app's shutdown); `fire` starts a new one."""
         with self._wakeup:
-            threads = list(self._threads)
-            self._stopping = bool(threads)
-            self._wakeup.notify_all()
-        for thread in threads:
+            thread = self._thread
+            self._stopping = thread is not None
+            self._wakeup.notify()
+        if thread is not None:
             thread.join(30)
-        with self._wakeup:
-            self._threads = [thread for thread in self._threads if thread.is_alive()]
-            self._stopping = False
 
     def _run(self) -> None:
         while True:
-            turn = _Turn(self._turn)
-            try:
-                with self._wakeup:
-                    while not self._waiting and not self._stopping:
-                        self._wakeup.wait()
-                    if not self._waiting:  # stopping, and nothing left to answer
-                        return
-                    batch = [self._waiting.popleft() for _ in range(min(self.max_batch, len(self._waiting)))]
-                batch = [waiting for waiting in batch if not waiting[1].cancelled()]  # the client has gone
-                if batch:
-                    self._answer(batch, turn.end)
-            finally:
-                turn.end()
+            with self._wakeup:
+                while not self._waiting and not self._stopping:
+                    self._wakeup.wait()
+                if not self._waiting:  # stopping, and nothing left to answer
+                    self._thread, self._stopping = None, False
+                    return
+                batch = [self._waiting.popleft() for _ in range(min(self.max_batch, len(self._waiting)))]
+            batch = [waiting for waiting in batch if not waiting[1].cancelled()]  # the client has gone
+            if batch:
+                self._answer(batch)
 
-    def _answer(self, batch: list[_Waiting], on_locked: Callable[[], None] | None = None) -> None:
+    def _answer(self, batch: list[_Waiting]) -> None:
         BATCH_SIZE.observe(len(batch))
         try:
-            answers = self.commit([request for request, _, _ in batch], on_locked=on_locked)
+            answers = self.commit([request for request, _, _ in batch])
         except BaseException as exc:  # never leave a request waiting forever
             log.exception("event writer failed")
             answers = [exc] * len(batch)
@@ -161,21 +143,16 @@ class EventWriter:
             except RuntimeError:  # that loop has closed: nobody is waiting any more
                 pass
 
-    def commit(self, requests: list[EventRequest], *, reconnected: bool = False,
-               on_locked: Callable[[], None] | None = None) -> list[Answer]:
-        """Fire the requests in one transaction; on failure, one transaction each.
-
-        `on_locked` is called once the cases are locked, or when this first attempt ends."""
+    def commit(self, requests: list[EventRequest], *, reconnected: bool = False) -> list[Answer]:
+        """Fire the requests in one transaction; on failure, one transaction each."""
         committing = False
         try:
             with self.db.write() as session:
-                answers = fire_events(session, requests, self.rules, on_locked)
+                answers = fire_events(session, requests, self.rules)
                 session.flush()
                 committing = True  # from here on, the outcome of a lost connection is unknown
             return answers
         except Exception as exc:
-            if on_locked is not None:
-                on_locked()
             if not reconnected and _dropped_before_commit(exc, committing):
                 return self.commit(requests, reconnected=True)
             if len(requests) == 1 or _database_gone(exc):
@@ -183,20 +160,6 @@ class EventWriter:
             log.warning("a batch of %d events failed (%s: %s); retrying them one by one",
                         len(requests), type(exc).__name__, exc)
             return [self.commit([request])[0] for request in requests]
-
-
-class _Turn:
-    """A writer's turn to take a batch: ended once its cases are locked (or it failed), so the
-    next writer's batch, which arrived later, locks after it."""
-
-    def __init__(self, lock: threading.Lock) -> None:
-        lock.acquire()
-        self._lock: threading.Lock | None = lock
-
-    def end(self) -> None:
-        lock, self._lock = self._lock, None
-        if lock is not None:
-            lock.release()
 
 
 def _own_exceptions(answers: list[Answer]) -> list[Answer]:

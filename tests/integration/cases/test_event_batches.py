@@ -291,36 +291,3 @@ def test_a_locked_case_takes_only_the_columns_write_cases_stores(api: Api, runti
     assert {"state", "facts", "version", "head_hash", "fine", "closed_at"} <= EVENT_COLUMNS
     assert "title" not in EVENT_COLUMNS and "description" not in EVENT_COLUMNS
 
-
-
-@pytest.mark.parametrize("writers", [1, 2])
-def test_concurrent_writers_apply_events_on_one_case_in_arrival_order(api: Api, runtime: Runtime,
-                                                                      writers: int) -> None:
-    """Writers take turns: the next batch locks its cases only after the previous one holds them,
-    so 96 events on one case, queued in order, get versions 2..97 in that order (small batches
-    make the two writers alternate many times)."""
-    import asyncio
-
-    from service.cases import event_writer
-
-    token = api.principal("officer", "150602")
-    officer = _actor(runtime, token)
-    case = api.create(token, penalty_case())
-    events_db = event_writer.events_database(runtime.db)
-    writer = EventWriter(events_db, runtime.rules, max_batch=3, writers=writers)
-
-    async def fire_all() -> list[dict]:
-        tasks = [asyncio.ensure_future(writer.fire(_note(officer, case["id"], f"第{i}条"))) for i in range(96)]
-        return await asyncio.gather(*tasks)
-
-    try:
-        answers = asyncio.run(fire_all())
-    finally:
-        writer.stop()
-        if events_db is not runtime.db:
-            events_db.engine.dispose()
-    assert [a["version"] for a in answers] == list(range(2, 98))
-    notes = [e["data"]["text"] for e in _history(api, token, case["id"]) if e["event"] == "add_note"]
-    assert notes == [f"第{i}条" for i in range(96)]
-    with runtime.db.read() as session:
-        assert verify(session).ok
