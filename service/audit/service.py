@@ -74,7 +74,7 @@ class Appended:
     hash: str
 
 
-_INSERT_EVENT = Event.__table__.insert()
+_INSERT_EVENT = Event.__table__.insert().inline()  # nothing read back: no RETURNING of the new id
 
 
 def event_row(*, stream_type: str, stream_id: str, seq: int, event: str, from_state: str | None, to_state: str,
