@@ -20,7 +20,8 @@ from sqlalchemy import func, select
 
 from service.assistance.service import disputed_transfers
 from service.board.labels import DUTY_DONE
-from service.board.routes import _chinese_refusal, _page, _signed_in, _work_page
+from service.board.routes import _chinese_refusal, _work_page
+from service.board.signin import _page, _signed_in
 from service.cases import queries
 from service.cases.models import Case
 from service.core.models import District
