@@ -21,7 +21,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
-from sqlalchemy import case, func, select
+from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from service.assessment.providers import _case_condition as assessment_condition
@@ -33,7 +33,6 @@ from service.board.signin import HERE, _field, _page, _signed_form, _signed_in
 from service.campaigns import progress as campaign_progress
 from service.campaigns import service as campaigns
 from service.cases import queries, registration
-from service.cases.models import Case
 from service.core.errors import STATUS
 from service.core.middleware import EVENTS_FIRED
 from service.core.models import District, Principal
@@ -45,10 +44,9 @@ from service.reports import timeliness as report_timeliness
 from state_machines.campaigns import KINDS as CAMPAIGN_KINDS
 from state_machines.errors import DomainError, InvalidData
 from state_machines.identifiers import credit_code_check_character, credit_code_problem
-from state_machines.principals import DISTRICT_ROLES, OVERSIGHT_ROLES, Actor
+from state_machines.principals import DISTRICT_ROLES, Actor
 from state_machines.types import CHINA_TZ
 from state_machines.vocabulary import (
-    FINAL_STATES,
     KINDS,
     NON_FINAL_STATES_V2,
     OUTCOMES,
@@ -82,15 +80,7 @@ def mermaid_js() -> FileResponse:
 
 def _worklist(session, actor: Actor, today, horizon) -> list[dict]:
     names = dict(session.execute(select(District.code, District.name)).all())
-    query = select(Case).where(Case.state.not_in(FINAL_STATES))
-    if actor.role in DISTRICT_ROLES:
-        query = query.where(Case.district == actor.district)
-    elif actor.role in OVERSIGHT_ROLES:  # the city's list: what needs attention
-        query = query.where(Case.next_bureau_due <= horizon)
-    else:  # not reached: `_signed_in` admits the API's case readers only
-        return []
-    rows = session.scalars(query.order_by(Case.next_bureau_due.is_(None), Case.next_bureau_due, Case.number)
-                           .limit(200))
+    rows = queries.board_list(session, actor, horizon)  # none for a role `_signed_in` does not admit
     return [{"id": c.id, "number": c.number, "title": c.title, "district_name": names.get(c.district, c.district),
              "state_label": STATE_LABELS_V2[c.state], "due": c.next_bureau_due,
              "flag": "overdue" if c.next_bureau_due and c.next_bureau_due < today
@@ -133,14 +123,9 @@ def board_view(request: Request, actor: Actor, who: str, status: int = 200, **ex
                          **{"notice": DUTY_DONE.get(request.query_params.get("ok", "")), **extra})
         worklist = _worklist(session, actor, today, horizon)
         by_state: dict[str, dict[str, int]] = defaultdict(dict)
-        for district, state, count in session.execute(select(Case.district, Case.state, func.count())
-                                                      .where(Case.state.not_in(FINAL_STATES))
-                                                      .group_by(Case.district, Case.state)):
+        for district, state, count in queries.open_by_district_and_state(session):
             by_state[district][state] = count
-        clocks = {d: (int(o or 0), int(s or 0)) for d, o, s in session.execute(
-            select(Case.district, func.sum(case((Case.next_bureau_due < today, 1), else_=0)),
-                   func.sum(case(((Case.next_bureau_due >= today) & (Case.next_bureau_due <= horizon), 1), else_=0)))
-            .where(Case.state.not_in(FINAL_STATES)).group_by(Case.district))}
+        clocks = queries.clocks_by_district(session, today, horizon)
         month = reports.figures_by_district(session, reports.Period.month(report_period.month_of(today)))
         reporting = [i for i in report_timeliness.due_items(session, today) if i["overdue"] and i["late"]]
         names = dict(session.execute(select(District.code, District.name)).all())
