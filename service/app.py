@@ -12,7 +12,7 @@ from service.assessment import routes as assessment
 from service.assessment import service as assessment_service
 from service.assistance import routes as assistance
 from service.audit import routes as audit
-from service.board import assessment_page, bulletins_page, duties_page, queues_page
+from service.board import assessment_page, bulletins_page, case_page, duties_page, queues_page, signin
 from service.board import routes as board
 from service.bulletins import routes as bulletins
 from service.campaigns import routes as campaigns
@@ -67,7 +67,9 @@ def create_app(runtime: Runtime) -> FastAPI:
         app.include_router(module.router, prefix=API_PREFIX)
     assessment_service.rules(runtime.settings)  # a bad assessment rules file stops the start, saying why
 
+    app.include_router(signin.router)  # the /board paths in the order they were matched before the split
     app.include_router(board.router)
+    app.include_router(case_page.router)
     app.include_router(bulletins_page.router)
     app.include_router(duties_page.router)
     app.include_router(assessment_page.router)

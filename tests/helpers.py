@@ -125,7 +125,7 @@ def board_cookie(client: TestClient, token: str) -> str:
     """A `cookie` header with a board session for the principal holding `token` (any role, as if it
     had signed in), or with an unknown session id for an unknown token (issue 23: the cookie holds a
     session id, never the token)."""
-    from service.board.routes import COOKIE
+    from service.board.signin import COOKIE
     from service.core.principals import find_by_token, open_board_session
 
     with client.app.state.runtime.db.write() as session:

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 
 from service.assessment import service as assessments
 from service.board.forms import ascii_digits
-from service.board.routes import _page, _signed_in
+from service.board.signin import _page, _signed_in
 from state_machines.assessment import FIGURE_LABELS
 from state_machines.errors import DomainError
 from state_machines.types import CHINA_TZ

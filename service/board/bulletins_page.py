@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, Request, Response
 
 from service.board.labels import DUTY_DONE
-from service.board.routes import _page, _signed_in
+from service.board.signin import _page, _signed_in
 from service.bulletins import service as bulletins
 from state_machines.errors import DomainError
 from state_machines.principals import DISTRICT_ROLES, Actor, is_city

@@ -20,10 +20,12 @@ from pydantic import BaseModel, ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from service.board.bulletins_page import bulletins_view
+from service.board.case_page import _case_view
 from service.board.forms import ascii_digits
 from service.board.labels import DUTY_REFUSALS, REPORT_FIELDS
 from service.board.queues_page import QUEUES, queue_view
-from service.board.routes import _case_view, _field, _page, _signed_form, board_view
+from service.board.routes import board_view
+from service.board.signin import _field, _page, _signed_form
 from service.bulletins import service as bulletins
 from service.bulletins.schemas import AnswerIn
 from service.core.errors import STATUS

@@ -16,13 +16,13 @@ from datetime import UTC, datetime
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from service.assistance.service import disputed_transfers
 from service.board.labels import DUTY_DONE
-from service.board.routes import _chinese_refusal, _page, _signed_in, _work_page
+from service.board.routes import _chinese_refusal, _work_page
+from service.board.signin import _page, _signed_in
 from service.cases import queries
-from service.cases.models import Case
 from service.core.models import District
 from service.deadlines.service import open_escalations
 from service.oversight import service as oversight
@@ -30,7 +30,7 @@ from state_machines.case_table_v2 import ROW_BY_EVENT_V2
 from state_machines.errors import DomainError
 from state_machines.principals import OVERSIGHT_ROLES, Actor
 from state_machines.types import CHINA_TZ
-from state_machines.vocabulary import FINAL_STATES, Role, Track
+from state_machines.vocabulary import Role, Track
 
 router = APIRouter(include_in_schema=False)
 
@@ -61,10 +61,10 @@ CASE_QUEUES = {"review", "approvals"}
 
 
 def _condition(name: str):
-    """The cases of a case queue, as a condition on `cases` for the work list."""
+    """The cases of a case queue, as a condition for the work list."""
     if name == "review":
-        return Case.state.in_(REVIEW_STATES)
-    return Case.state.in_(APPROVAL_STATES) | ((Case.track == Track.ruling.value) & Case.state.in_(RULING_STATES))
+        return queries.in_states(REVIEW_STATES)
+    return queries.in_states(APPROVAL_STATES, {Track.ruling: RULING_STATES})
 
 
 def _rows(session, actor: Actor, name: str) -> list[dict]:
@@ -81,9 +81,7 @@ def _rows(session, actor: Actor, name: str) -> list[dict]:
 
 def _count(session, actor: Actor, runtime, name: str) -> int:
     if name in CASE_QUEUES:
-        query = (queries.case_filter(session, actor, runtime.rules).where(_condition(name))
-                 .where(Case.state.not_in(FINAL_STATES)))
-        return session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        return queries.count_open(session, actor, runtime.rules, _condition(name))
     return len(_rows(session, actor, name))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime
 
-from sqlalchemy import ColumnElement, Select, bindparam, cast, exists, func, literal_column, select, union
+from sqlalchemy import ColumnElement, Select, bindparam, case, cast, exists, func, literal_column, select, union
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
@@ -20,7 +20,7 @@ from state_machines.errors import Forbidden, InvalidData, NotFound
 from state_machines.identifiers import CREDIT_CODE_CHARS
 from state_machines.principals import DISTRICT_ROLES, OVERSIGHT_ROLES, Actor
 from state_machines.types import CHINA_TZ
-from state_machines.vocabulary import CITY_DIVISION, FINAL_STATES, STATE_LABELS_V2, STATES_V2, Role
+from state_machines.vocabulary import CITY_DIVISION, FINAL_STATES, STATE_LABELS_V2, STATES_V2, Role, Track
 
 CASE_READERS = DISTRICT_ROLES | OVERSIGHT_ROLES | {Role.reviewer}
 
@@ -194,6 +194,50 @@ def work_list(session: Session, actor: Actor, rules: Rules, *, horizon: date, so
                       "mine": bool(steps) and (actor.role is not Role.officer
                                                or r.assigned_officer in (None, actor.id))})
     return items, more
+
+
+def board_list(session: Session, actor: Actor, horizon: date) -> list[Case]:
+    """The open cases of the board's list: a district's own; the city's, those due by `horizon`
+    (what needs attention); none for another role. Due first, at most 200."""
+    query = select(Case).where(Case.state.not_in(FINAL_STATES))
+    if actor.role in DISTRICT_ROLES:
+        query = query.where(Case.district == actor.district)
+    elif actor.role in OVERSIGHT_ROLES:  # the city's list: what needs attention
+        query = query.where(Case.next_bureau_due <= horizon)
+    else:  # not reached: the board admits the API's case readers only
+        return []
+    return list(session.scalars(query.order_by(Case.next_bureau_due.is_(None), Case.next_bureau_due, Case.number)
+                                .limit(200)))
+
+
+def open_by_district_and_state(session: Session) -> list[tuple[str, str, int]]:
+    """How many open cases each district has in each state (the city's board)."""
+    return list(session.execute(select(Case.district, Case.state, func.count())
+                                .where(Case.state.not_in(FINAL_STATES))
+                                .group_by(Case.district, Case.state)))
+
+
+def clocks_by_district(session: Session, today: date, horizon: date) -> dict[str, tuple[int, int]]:
+    """Each district's open cases overdue (a bureau clock due before `today`) and due soon (by `horizon`)."""
+    return {d: (int(o or 0), int(s or 0)) for d, o, s in session.execute(
+        select(Case.district, func.sum(case((Case.next_bureau_due < today, 1), else_=0)),
+               func.sum(case(((Case.next_bureau_due >= today) & (Case.next_bureau_due <= horizon), 1), else_=0)))
+        .where(Case.state.not_in(FINAL_STATES)).group_by(Case.district))}
+
+
+def in_states(states: tuple[str, ...], track_states: dict[Track, tuple[str, ...]] | None = None) -> ColumnElement[bool]:
+    """Cases in one of `states`, or on a track in one of that track's `track_states`: a `condition`
+    for `work_list` and `count_open` (the board's queues)."""
+    condition = Case.state.in_(states)
+    for track, more in (track_states or {}).items():
+        condition = condition | ((Case.track == track.value) & Case.state.in_(more))
+    return condition
+
+
+def count_open(session: Session, actor: Actor, rules: Rules, condition: ColumnElement[bool]) -> int:
+    """How many open cases this reader may list meet `condition` (a board queue's count)."""
+    query = case_filter(session, actor, rules).where(condition).where(Case.state.not_in(FINAL_STATES))
+    return session.scalar(select(func.count()).select_from(query.subquery())) or 0
 
 
 def _owed_first(session: Session, query: Select, actor: Actor, horizon: date, offset: int, limit: int) -> list[Case]:

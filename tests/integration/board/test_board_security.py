@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from service.app import create_app
-from service.board.routes import COOKIE
+from service.board.signin import COOKIE
 from service.core.config import Settings
 from service.core.deps import AuthFailures
 from service.core.runtime import Runtime

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import update
 
-from service.board.routes import COOKIE
+from service.board.signin import COOKIE
 from service.core.deps import AuthFailures
 from service.core.models import BoardSession
 from tests.helpers import Api, bearer
