@@ -190,18 +190,19 @@ def fire_events(session: Session, requests: list[EventRequest], rules: Rules) ->
             answers.append(refusal)
             continue
         answers.append(checked if isinstance(checked, dict) else batch.apply(request, *checked, now))
-    with _one_round_trip(session):
+    with _one_round_trip(session, bool(batch.changed)):
         audit.insert_events(session, batch.events)
         write_cases(session, [batch.cases[case_id][0] for case_id in batch.changed])
     return answers
 
 
-def _one_round_trip(session: Session) -> AbstractContextManager:
+def _one_round_trip(session: Session, writes: bool) -> AbstractContextManager:
     """On PostgreSQL, the batch's INSERT of events and UPDATE of cases go to the server together
     (psycopg's pipeline mode): the writer thread, which every event of the process waits for,
-    spent most of each batch waiting on such round trips. Neither statement's result is read."""
+    spent most of each batch waiting on such round trips. Neither statement's result is read.
+    A batch of refusals writes nothing and opens no pipeline (its closing sync is a round trip)."""
     connection = session.connection()
-    if connection.dialect.name != "postgresql":
+    if not writes or connection.dialect.name != "postgresql":
         return nullcontext()
     session.flush()  # what the ORM holds (answers kept for their keys, handoffs) first: it reads results
     return connection.connection.driver_connection.pipeline()

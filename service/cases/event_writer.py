@@ -25,11 +25,11 @@ import copy
 import logging
 import threading
 from collections import deque
-from collections.abc import Callable
 
 from prometheus_client import Histogram
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+from service.cases.commands import Answer as CaseAnswer
 from service.cases.commands import EventRequest, fire_events
 from service.core.db import Database, make_engine
 from state_machines.case_machine import Rules
@@ -40,7 +40,7 @@ BATCH_SIZE = Histogram("ipcase_event_batch_size", "Case events committed in one 
                        buckets=(1, 2, 4, 8, 16, 32, 64))
 
 
-Answer = dict | Callable[[], dict] | BaseException
+Answer = CaseAnswer | BaseException
 _Waiting = tuple[EventRequest, asyncio.Future, asyncio.AbstractEventLoop]
 
 
